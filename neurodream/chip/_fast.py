@@ -1,0 +1,494 @@
+"""Fast event-driven kernel: exact synapses, charge-centroid splitting of the membrane (not user facing).
+
+Why it is fast: a neuron's window costs a handful of exponentials instead of thousands of time
+steps, and a neuron at rest that receives nothing costs nothing.
+
+How, for one neuron over a chunk ``[ta, tb)`` of at most ``h_macro`` (the kernel's time resolution):
+
+1. Synapses and the AHP are exact: between discontinuities (events, pulse ends) each DPI has a
+   closed-form trajectory (:func:`~._dpi.dpi_pulse`, :func:`~._dpi.dpi_decay`) and a closed-form
+   charge (:func:`~._dpi.dpi_charge`), with its first and second moments in time.
+2. The membrane equation (see :mod:`._dpi`) is a sum of three flows, each solvable exactly for a
+   given charge: NMDA input ``du/dt = r I_nmda(t) psi_A(u)`` (``psi_A`` = gate x attenuation)
+   conserves ``Psi_A(u) - r Q_nmda``; ungated input (AMPA, DC, minus GABA_B) likewise with
+   ``Psi_B``; leak, AHP and shunt ``du/dt = -r L(t)`` translate ``u`` by ``-r Q_L``.
+   The chunk is advanced by composing these flows, placing each input flow at the centroid of its
+   charge in time and splitting the leak there (second order in the charge's spread).
+3. Positive feedback is negligible far below threshold. If an upper bound of the membrane current
+   in the chunk (input flows without leak) reaches ``I_safe`` (where feedback would reach
+   ``FEEDBACK_TOL`` of the leak), or the neuron is refractory, or the splitting error estimate
+   ``r L sigma`` exceeds ``SPLIT_TOL``, the chunk is integrated by the reference RK4 instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from . import _layout as L
+from ._dpi import dpi_charge, dpi_decay, dpi_pulse
+from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U, rk4_window
+
+FEEDBACK_TOL = 1e-3
+"""Positive feedback below this fraction of the leak current is neglected by the fast path."""
+SPLIT_TOL = 0.05
+"""Largest r * L * sigma (leak displacement over the charge's time spread) the fast path accepts."""
+
+_JIT = dict(cache=True, nogil=True)
+
+
+@nb.njit(**_JIT)
+def safe_current(p, i):
+    """Membrane current below which the positive feedback is under FEEDBACK_TOL of the leak (A)."""
+    target = FEEDBACK_TOL * p[i, L.I_TAU]
+    gain = p[i, L.FB_GAIN]
+    if target >= gain:
+        return math.inf
+    # gain / (1 + exp(-(I - thr)/slope)) = target  ->  I = thr - slope ln(gain/target - 1)
+    return p[i, L.FB_THR] - p[i, L.FB_SLOPE] * math.log(gain / target - 1.0)
+
+
+@nb.njit(**_JIT)
+def psi_a(i_mem, i_th, i_nt, i0):
+    """Potential of the gated NMDA flow: ``[I + (I_nt + I_th) ln(I/I0) - I_nt I_th / I] / I_th``."""
+    return (i_mem + (i_nt + i_th) * math.log(i_mem / i0) - i_nt * i_th / i_mem) / i_th
+
+
+@nb.njit(**_JIT)
+def psi_b(i_mem, i_th, i0):
+    """Potential of the ungated input flow: ``[I + I_th ln(I/I0)] / I_th``."""
+    return (i_mem + i_th * math.log(i_mem / i0)) / i_th
+
+
+@nb.njit(**_JIT)
+def invert_psi(target, i_th, i_nt, i0, gated):
+    """Membrane current ``I >= I0`` with ``psi(I) = target`` (psi_a if ``gated``, else psi_b).
+
+    Solves ``f(y) = e^y + a (y - ln I0) - b e^-y - target I_th = 0`` for ``y = ln I`` (``a = I_nt + I_th``,
+    ``b = I_nt I_th`` when gated; ``a = I_th``, ``b = 0`` otherwise) by Newton's method inside the
+    bracket ``[ln I0, min(ln(target I_th + b/I0), ln I0 + (target I_th + b/I0)/a)]``.
+    """
+    lo = math.log(i0)
+    if gated:
+        a = i_nt + i_th
+        b = i_nt * i_th
+    else:
+        a = i_th
+        b = 0.0
+    scaled = target * i_th
+    if i0 - b / i0 >= scaled:  # f(ln I0) >= 0: the floor
+        return i0
+    room = scaled + b / i0
+    hi = min(math.log(room), lo + room / a)
+    y_lo = lo
+    y_hi = hi
+    y = hi
+    for _ in range(100):
+        e = math.exp(y)
+        f = e + a * (y - lo) - b / e - scaled
+        if f == 0.0:
+            break
+        if f > 0.0:
+            y_hi = y
+        else:
+            y_lo = y
+        d = e + a + b / e
+        y_new = y - f / d
+        if not (y_lo < y_new < y_hi):
+            y_new = 0.5 * (y_lo + y_hi)
+        if abs(y_new - y) <= 1e-14 * max(1.0, abs(y)):
+            y = y_new
+            break
+        y = y_new
+    return max(math.exp(y), i0)
+
+
+@nb.njit(**_JIT)
+def _decay_moments(h, tau):
+    # first and second moment (from the segment start) of the time profile exp(-t/tau) on [0, h]
+    x = h / tau
+    if x < 1e-6:
+        return 0.5 * h, h * h / 3.0
+    d = math.exp(-x)
+    q = d / (1.0 - d)
+    return tau - h * q, 2.0 * tau * tau - (h * h + 2.0 * h * tau) * q
+
+
+@nb.njit(**_JIT)
+def _leak_between(ta, tb, seg_t, seg_h, seg_ql, n_seg):
+    # leak charge in [ta, tb], leak spread uniformly within each segment
+    q = 0.0
+    for j in range(n_seg):
+        s0 = seg_t[j]
+        s1 = s0 + seg_h[j]
+        lo = max(ta, s0)
+        hi = min(tb, s1)
+        if hi > lo and seg_h[j] > 0.0:
+            q += seg_ql[j] * (hi - lo) / seg_h[j]
+    return q
+
+
+@nb.njit(**_JIT)
+def fast_chunk(
+    i, ta, tb, p, mem, syn, drive, nact,
+    conn_end, conn_type, conn_mult, in_ptr, in_conn,
+    ev_time, ev_conn, k_start, ev_hi,
+    loc_end, seg_t, seg_h, seg_ql, i_safe,
+):
+    """Try to advance neuron ``i`` over ``[ta, tb)`` without RK4.
+
+    Returns the index of the first unprocessed event, or -1 (state untouched) when the chunk needs
+    the reference integrator.
+    """
+    i0 = p[i, L.I0]
+    r = p[i, L.R_MEM]
+    i_th = p[i, L.I_TH]
+    i_nt = p[i, L.I_NT]
+    t_pulse = p[i, L.T_PULSE]
+    c_lo = in_ptr[i]
+    n_in = in_ptr[i + 1] - c_lo
+    for j in range(n_in):
+        loc_end[j] = conn_end[in_conn[c_lo + j]]
+    ys0 = syn[i, 0]
+    ys1 = syn[i, 1]
+    ys2 = syn[i, 2]
+    ys3 = syn[i, 3]
+    d0 = drive[i, 0]
+    d1 = drive[i, 1]
+    d2 = drive[i, 2]
+    d3 = drive[i, 3]
+    n0 = nact[i, 0]
+    n1 = nact[i, 1]
+    n2 = nact[i, 2]
+    n3 = nact[i, 3]
+    ahp = mem[i, M_AHP]
+    d_ahp = drive[i, 4]
+    ahp_end = mem[i, M_AHP_END]
+    # charge accumulators: NMDA (A flow), ungated (B flow; first/second moments of |charge|), leak
+    qa = 0.0
+    ma1 = 0.0
+    ma2 = 0.0
+    qb = 0.0
+    wb = 0.0
+    mb1 = 0.0
+    mb2 = 0.0
+    l_max = 0.0
+    b_min = math.inf
+    n_seg = 0
+    t = ta
+    k = k_start
+    while t < tb:
+        # close pulses ending at t, open events at t
+        for j in range(n_in):
+            e = loc_end[j]
+            if e != INACTIVE and e <= t:
+                c = in_conn[c_lo + j]
+                s = conn_type[c]
+                loc_end[j] = INACTIVE
+                amount = conn_mult[c] * p[i, L.SYN_IW + s]
+                if s == 0:
+                    n0 -= 1
+                    d0 = 0.0 if n0 == 0 else d0 - amount
+                elif s == 1:
+                    n1 -= 1
+                    d1 = 0.0 if n1 == 0 else d1 - amount
+                elif s == 2:
+                    n2 -= 1
+                    d2 = 0.0 if n2 == 0 else d2 - amount
+                else:
+                    n3 -= 1
+                    d3 = 0.0 if n3 == 0 else d3 - amount
+        if ahp_end != INACTIVE and ahp_end <= t:
+            ahp_end = INACTIVE
+            d_ahp = 0.0
+        while k < ev_hi and ev_time[k] <= t:
+            c = ev_conn[k]
+            j = -1
+            for jj in range(n_in):
+                if in_conn[c_lo + jj] == c:
+                    j = jj
+                    break
+            s = conn_type[c]
+            if loc_end[j] > t:
+                loc_end[j] = t + t_pulse
+            else:
+                loc_end[j] = t + t_pulse
+                amount = conn_mult[c] * p[i, L.SYN_IW + s]
+                if s == 0:
+                    n0 += 1
+                    d0 += amount
+                elif s == 1:
+                    n1 += 1
+                    d1 += amount
+                elif s == 2:
+                    n2 += 1
+                    d2 += amount
+                else:
+                    n3 += 1
+                    d3 += amount
+            k += 1
+        t_next = tb
+        if k < ev_hi and ev_time[k] < t_next:
+            t_next = ev_time[k]
+        for j in range(n_in):
+            e = loc_end[j]
+            if e != INACTIVE and t < e < t_next:
+                t_next = e
+        if ahp_end != INACTIVE and t < ahp_end < t_next:
+            t_next = ahp_end
+        h = t_next - t
+        # --- synapses: exact trajectories, charges and their time moments
+        # GABA_B (0): subtractive, ungated
+        new = dpi_pulse(ys0, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0) if d0 > 0.0 else dpi_decay(ys0, h, p[i, L.SYN_TAU], i0)
+        q_gb = dpi_charge(ys0, new, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0)
+        gb_max = max(ys0, new)
+        ys0 = new
+        # GABA_A (1): shunt, part of the leak
+        new = dpi_pulse(ys1, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0) if d1 > 0.0 else dpi_decay(ys1, h, p[i, L.SYN_TAU + 1], i0)
+        q_ga = dpi_charge(ys1, new, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0)
+        ga_max = max(ys1, new)
+        ys1 = new
+        # NMDA (2): gated input
+        tau2 = p[i, L.SYN_TAU + 2]
+        if d2 > 0.0:
+            new = dpi_pulse(ys2, d2, h, tau2, p[i, L.SYN_ITH + 2], p[i, L.SYN_ITAU + 2], i0)
+            m1 = 0.5 * h
+            m2 = h * h / 3.0
+        else:
+            new = dpi_decay(ys2, h, tau2, i0)
+            m1, m2 = _decay_moments(h, tau2)
+        q_n = dpi_charge(ys2, new, d2, h, tau2, p[i, L.SYN_ITH + 2], p[i, L.SYN_ITAU + 2], i0)
+        nmda_min = min(ys2, new)
+        ys2 = new
+        qa += q_n
+        ma1 += q_n * (t + m1)
+        ma2 += q_n * (t * t + 2.0 * t * m1 + m2)
+        # AMPA (3): ungated input
+        tau3 = p[i, L.SYN_TAU + 3]
+        if d3 > 0.0:
+            new = dpi_pulse(ys3, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
+            m1 = 0.5 * h
+            m2 = h * h / 3.0
+        else:
+            new = dpi_decay(ys3, h, tau3, i0)
+            m1, m2 = _decay_moments(h, tau3)
+        q_am = dpi_charge(ys3, new, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
+        ampa_min = min(ys3, new)
+        ys3 = new
+        # AHP: part of the leak
+        tau_a = p[i, L.AHP_TAU]
+        new = dpi_pulse(ahp, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0) if d_ahp > 0.0 else dpi_decay(ahp, h, tau_a, i0)
+        q_ahp = dpi_charge(ahp, new, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0)
+        ahp_max = max(ahp, new)
+        ahp = new
+        # ungated flow B: AMPA + DC - GABA_B (time moments weighted by |charge|)
+        q_dc = p[i, L.I_DC] * h
+        qb += q_am + q_dc - q_gb
+        w = q_am + q_dc + q_gb
+        wb += w
+        mb1 += q_am * (t + m1) + (q_dc + q_gb) * (t + 0.5 * h)
+        mb2 += q_am * (t * t + 2.0 * t * m1 + m2) + (q_dc + q_gb) * (t * t + t * h + h * h / 3.0)
+        # net input must stay non-negative for the flows to be exact (no clipping)
+        b_seg = ampa_min + p[i, L.I_DC] - gb_max + nmda_min * i0 / (i0 + i_nt)
+        if b_seg < b_min:
+            b_min = b_seg
+        # leak flow: I_tau + I_ahp + I_gaba_a
+        ql = p[i, L.I_TAU] * h + q_ahp + q_ga
+        l_rate = p[i, L.I_TAU] + ahp_max + ga_max
+        if l_rate > l_max:
+            l_max = l_rate
+        seg_t[n_seg] = t
+        seg_h[n_seg] = h
+        seg_ql[n_seg] = ql
+        n_seg += 1
+        t = t_next
+        if n_seg >= seg_t.shape[0] and t < tb:
+            return -1
+    if b_min < 0.0:
+        return -1
+    # --- membrane: validity of the splitting
+    ta_c = ma1 / qa if qa > 0.0 else 0.5 * (ta + tb)
+    tb_c = mb1 / wb if wb > 0.0 else 0.5 * (ta + tb)
+    var_a = max(ma2 / qa - ta_c * ta_c, 0.0) if qa > 0.0 else 0.0
+    var_b = max(mb2 / wb - tb_c * tb_c, 0.0) if wb > 0.0 else 0.0
+    if r * l_max * math.sqrt(max(var_a, var_b)) > SPLIT_TOL:
+        return -1
+    # upper bound of the membrane current in the chunk: both input flows, no leak, no feedback
+    u0 = mem[i, M_U]
+    i_mem = i0 * math.exp(u0)
+    bound = invert_psi(psi_a(i_mem, i_th, i_nt, i0) + r * qa, i_th, i_nt, i0, True)
+    if qb > 0.0:
+        bound = invert_psi(psi_b(bound, i_th, i0) + r * qb, i_th, i_nt, i0, False)
+    if bound >= i_safe:
+        return -1
+    # leak to the first centroid, first flow, leak to the second, second flow, leak to the end
+    if ta_c <= tb_c:
+        t1c = ta_c
+        t2c = tb_c
+    else:
+        t1c = tb_c
+        t2c = ta_c
+    u = u0 - r * _leak_between(ta, t1c, seg_t, seg_h, seg_ql, n_seg)
+    if u < 0.0:
+        u = 0.0
+    for flow in range(2):
+        first_is_a = ta_c <= tb_c
+        use_a = first_is_a if flow == 0 else not first_is_a
+        i_mem = i0 * math.exp(u)
+        if use_a:
+            if qa > 0.0:
+                i_mem = invert_psi(psi_a(i_mem, i_th, i_nt, i0) + r * qa, i_th, i_nt, i0, True)
+        elif qb != 0.0:
+            i_mem = invert_psi(psi_b(i_mem, i_th, i0) + r * qb, i_th, i_nt, i0, False)
+        u = math.log(i_mem / i0)
+        if flow == 0:
+            u -= r * _leak_between(t1c, t2c, seg_t, seg_h, seg_ql, n_seg)
+        else:
+            u -= r * _leak_between(t2c, tb, seg_t, seg_h, seg_ql, n_seg)
+        if u < 0.0:
+            u = 0.0
+    # --- commit
+    for j in range(n_in):
+        conn_end[in_conn[c_lo + j]] = loc_end[j]
+    syn[i, 0] = ys0
+    syn[i, 1] = ys1
+    syn[i, 2] = ys2
+    syn[i, 3] = ys3
+    drive[i, 0] = d0
+    drive[i, 1] = d1
+    drive[i, 2] = d2
+    drive[i, 3] = d3
+    nact[i, 0] = n0
+    nact[i, 1] = n1
+    nact[i, 2] = n2
+    nact[i, 3] = n3
+    mem[i, M_AHP] = ahp
+    drive[i, 4] = d_ahp
+    if ahp_end == INACTIVE:
+        nact[i, 4] = 0
+    mem[i, M_AHP_END] = ahp_end
+    mem[i, M_U] = u
+    return k
+
+
+@nb.njit(**_JIT)
+def at_rest(i, p, mem, syn, drive):
+    """True if neuron ``i`` sits at its floor with nothing active (it will stay there without input)."""
+    if mem[i, M_U] != 0.0 or mem[i, M_AHP_END] != INACTIVE or drive[i, 4] != 0.0:
+        return False
+    i0 = p[i, L.I0]
+    if mem[i, M_AHP] > i0:
+        return False
+    for s in range(L.N_SYN):
+        if syn[i, s] > i0 or drive[i, s] != 0.0:
+            return False
+    return True
+
+
+@nb.njit(**_JIT)
+def fast_window(
+    i, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact,
+    conn_end, conn_type, conn_mult, in_ptr, in_conn,
+    ev_time, ev_conn, ev_lo, ev_hi,
+    counts, spk_neuron, spk_time, n_spk,
+    rec_slot, rec_times, rec_next, rec_out,
+    rest_stable, loc_end, seg_t, seg_h, seg_ql, stats,
+):
+    """Advance neuron ``i`` over ``[t0, t1)`` in chunks of ``h_macro``: fast path, else RK4."""
+    if rec_slot[i] >= 0:
+        rk4_window(i, t0, t1, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
+                   in_ptr, in_conn, ev_time, ev_conn, ev_lo, ev_hi, counts, spk_neuron, spk_time,
+                   n_spk, rec_slot, rec_times, rec_next, rec_out)
+        stats[1] += 1
+        return
+    if ev_lo == ev_hi and rest_stable[i] and at_rest(i, p, mem, syn, drive):
+        stats[2] += 1
+        return
+    i_safe = safe_current(p, i)
+    k = ev_lo
+    ta = t0
+    while ta < t1:
+        tb = min(ta + h_macro, t1)
+        if t1 - tb < 1e-15 * max(1.0, t1):
+            tb = t1
+        k_new = -1
+        if mem[i, M_REF] <= ta:
+            k_new = fast_chunk(i, ta, tb, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
+                               in_ptr, in_conn, ev_time, ev_conn, k, ev_hi, loc_end, seg_t, seg_h,
+                               seg_ql, i_safe)
+        if k_new < 0:
+            # events strictly before tb belong to this chunk; rk4_window processes them
+            hi = k
+            while hi < ev_hi and ev_time[hi] < tb:
+                hi += 1
+            rk4_window(i, ta, tb, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
+                       in_ptr, in_conn, ev_time, ev_conn, k, hi, counts, spk_neuron, spk_time,
+                       n_spk, rec_slot, rec_times, rec_next, rec_out)
+            k = hi
+            stats[1] += 1
+        else:
+            k = k_new
+            stats[0] += 1
+        ta = tb
+
+
+@nb.njit(**_JIT)
+def run_window(
+    engine, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact,
+    conn_end, conn_type, conn_mult, in_ptr, in_conn,
+    ev_ptr, ev_time, ev_conn,
+    counts, spk_neuron, spk_time, n_spk,
+    rec_slot, rec_times, rec_next, rec_out, rest_stable, stats,
+):
+    """Advance every neuron over ``[t0, t1)``; ``engine`` 0 = fast, 1 = reference RK4."""
+    n = p.shape[0]
+    max_in = 1
+    for i in range(n):
+        max_in = max(max_in, in_ptr[i + 1] - in_ptr[i])
+    loc_end = np.empty(max_in)
+    n_seg_max = 8 + 2 * max_in
+    for i in range(n):
+        n_seg_max = max(n_seg_max, 8 + 3 * (ev_ptr[i + 1] - ev_ptr[i]) + 2 * max_in)
+    seg_t = np.empty(n_seg_max)
+    seg_h = np.empty(n_seg_max)
+    seg_ql = np.empty(n_seg_max)
+    for i in range(n):
+        lo = ev_ptr[i]
+        hi = ev_ptr[i + 1]
+        if engine == 1:
+            rk4_window(i, t0, t1, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
+                       in_ptr, in_conn, ev_time, ev_conn, lo, hi, counts, spk_neuron, spk_time,
+                       n_spk, rec_slot, rec_times, rec_next, rec_out)
+        else:
+            fast_window(i, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type,
+                        conn_mult, in_ptr, in_conn, ev_time, ev_conn, lo, hi, counts, spk_neuron,
+                        spk_time, n_spk, rec_slot, rec_times, rec_next, rec_out, rest_stable,
+                        loc_end, seg_t, seg_h, seg_ql, stats)
+
+
+@nb.njit(**_JIT)
+def expand_events(gen_time, gen_src, src_ptr, src_conn, conn_post, n_neurons):
+    """Per-neuron event lists (CSR) from time-sorted source events: ``(ev_ptr, ev_time, ev_conn)``."""
+    count = np.zeros(n_neurons + 1, dtype=np.int64)
+    for e in range(gen_time.shape[0]):
+        s = gen_src[e]
+        for k in range(src_ptr[s], src_ptr[s + 1]):
+            count[conn_post[src_conn[k]] + 1] += 1
+    for i in range(n_neurons):
+        count[i + 1] += count[i]
+    total = count[n_neurons]
+    ev_time = np.empty(total)
+    ev_conn = np.empty(total, dtype=np.int64)
+    fill = count[:-1].copy()
+    for e in range(gen_time.shape[0]):
+        s = gen_src[e]
+        for k in range(src_ptr[s], src_ptr[s + 1]):
+            c = src_conn[k]
+            post = conn_post[c]
+            j = fill[post]
+            ev_time[j] = gen_time[e]
+            ev_conn[j] = c
+            fill[post] = j + 1
+    return count, ev_time, ev_conn

@@ -1,0 +1,150 @@
+"""What the chip does not reveal: one record of calibration constants, each with its source.
+
+The DYNAP-SE1 documentation fixes the bias ladder and the circuit topology, not the capacitances,
+the spike threshold, the positive-feedback fit, the pulse width nor the LowBias scale of the
+membrane leak. Every such value lives here, once, with the source or the reason for it
+(:meth:`Calibration.sources`). Users pass another record to the emulator to vary them; the
+emulator notebook shows how the spike counts depend on the uncertain ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from .biases import CoreBiases, check_bias_name, check_code
+from .limits import SynapseType
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """Physical and layout constants of the emulated chip (SI units).
+
+    Synapse capacitances are indexed by :class:`~neurodream.chip.limits.SynapseType`
+    (GABA_B, GABA_A, NMDA, AMPA).
+    """
+
+    thermal_voltage_V: float = 0.025
+    kappa: float = 0.705
+    dark_current_A: float = 0.5e-12
+    C_mem_F: float = 3e-12
+    C_syn_F: tuple[float, float, float, float] = (25e-12, 24.5e-12, 25e-12, 24.5e-12)
+    C_ahp_F: float = 40e-12
+    C_ref_F: float = 1.5e-12
+    C_pulse_F: float = 0.5e-12
+    V_switch_V: float = 0.7
+    ahp_pulse_fraction: float = 0.1
+    spike_threshold_A: float = 1e-9
+    reset_current_A: float = 0.5e-12
+    feedback_gain_A: float = 50e-12
+    feedback_threshold_A: float = 0.5e-9
+    feedback_slope_A: float = 10e-12
+    bias_scale: Mapping[str, float] = dataclasses.field(
+        default_factory=lambda: _frozen({"IF_TAU1_N": 1e-4, "IF_TAU2_N": 1e-4})
+    )
+    unset_biases: Mapping[str, tuple[int, int]] = dataclasses.field(
+        default_factory=lambda: _frozen({"PULSE_PWLK_P": (3, 106)})
+    )
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name in ("bias_scale", "unset_biases", "C_syn_F"):
+                continue
+            if not (isinstance(value, (int, float)) and value > 0):
+                raise ValueError(f"calibration {field.name} = {value!r}: must be a positive number")
+        if len(self.C_syn_F) != 4 or any(not c > 0 for c in self.C_syn_F):
+            raise ValueError(f"calibration C_syn_F = {self.C_syn_F!r}: need 4 positive capacitances (F)")
+        object.__setattr__(self, "C_syn_F", tuple(float(c) for c in self.C_syn_F))
+        scale = {}
+        for name, factor in dict(self.bias_scale).items():
+            check_bias_name(name)
+            if not factor > 0:
+                raise ValueError(f"calibration bias_scale[{name!r}] = {factor!r}: must be > 0")
+            scale[name] = float(factor)
+        object.__setattr__(self, "bias_scale", _frozen(scale))
+        unset = {}
+        for name, code in dict(self.unset_biases).items():
+            check_bias_name(name)
+            unset[name] = check_code(*code, name=name)
+        object.__setattr__(self, "unset_biases", _frozen(unset))
+        if self.reset_current_A >= self.spike_threshold_A:
+            raise ValueError(
+                f"reset current {self.reset_current_A} A must be below the spike threshold "
+                f"{self.spike_threshold_A} A"
+            )
+
+    def replace(self, **changes: Any) -> "Calibration":
+        """A copy with some constants changed (validated like the original)."""
+        return dataclasses.replace(self, **changes)
+
+    def resolve(self, biases: CoreBiases) -> CoreBiases:
+        """The core's biases with every unset name filled from :attr:`unset_biases` or (0, 0)."""
+        from .biases import BIAS_NAMES
+
+        full = {name: self.unset_biases.get(name, (0, 0)) for name in BIAS_NAMES}
+        full.update(biases)
+        return CoreBiases(full)
+
+    def syn_capacitance_F(self, syn: SynapseType | str | int) -> float:
+        """Capacitance of one synapse type's DPI (F)."""
+        return self.C_syn_F[SynapseType.parse(syn)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python view (for saving with results)."""
+        out = dataclasses.asdict(self)
+        out["bias_scale"] = dict(self.bias_scale)
+        out["unset_biases"] = {k: list(v) for k, v in self.unset_biases.items()}
+        out["C_syn_F"] = list(self.C_syn_F)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Calibration":
+        """Inverse of :meth:`to_dict`; unknown keys raise ``ValueError``."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown calibration keys {sorted(unknown)}; allowed: {sorted(names)}")
+        data = dict(data)
+        if "unset_biases" in data:
+            data["unset_biases"] = {k: tuple(v) for k, v in data["unset_biases"].items()}
+        if "C_syn_F" in data:
+            data["C_syn_F"] = tuple(data["C_syn_F"])
+        return cls(**data)
+
+    @staticmethod
+    def sources() -> dict[str, str]:
+        """Where each default value comes from, or why it was chosen."""
+        return dict(CALIBRATION_SOURCES)
+
+
+CALIBRATION_SOURCES: Mapping[str, str] = _frozen(
+    {
+        "thermal_voltage_V": "U_T = 25 mV, as in teili, Rockpool (DynapSE1Layout) and the INI dynapse-simulator.",
+        "kappa": "Mean of kappa_n 0.75 and kappa_p 0.66 (teili, Rockpool, dynapse-simulator).",
+        "dark_current_A": "I0 = 0.5 pA (teili, Rockpool); every current is floored at I0.",
+        "C_mem_F": "3 pF: Rockpool DYNAP-SE1 model (6 C0, C0 = 0.5 pF). Not a published chip value.",
+        "C_syn_F": "GABA_B 25, GABA_A 24.5, NMDA 25, AMPA 24.5 pF: Rockpool DYNAP-SE1 model.",
+        "C_ahp_F": "40 pF: Rockpool DYNAP-SE1 model (80 C0).",
+        "C_ref_F": "1.5 pF: Rockpool DYNAP-SE1 model; t_ref = V_switch C_ref / I(IF_RFR_N).",
+        "C_pulse_F": "0.5 pF: Rockpool DYNAP-SE1 model; t_pulse = V_switch C_pulse / I(PULSE_PWLK_P).",
+        "V_switch_V": "0.7 V switching voltage of the pulse extender and refractory circuits (Rockpool Von/Vth).",
+        "ahp_pulse_fraction": "The AHP block's pulse is 0.1 of the synaptic pulse width (Rockpool SE1 fpulse_ahp).",
+        "spike_threshold_A": "1 nA: teili's I_spkthr (the SE1 threshold is fixed by layout and unpublished).",
+        "reset_current_A": "Reset to the dark current I0 (Rockpool).",
+        "feedback_gain_A": "Positive-feedback sigmoid fit of teili / INI dynapse-simulator: I_a gain 50 pA.",
+        "feedback_threshold_A": "teili fit: I_a half-activation at 0.5 nA.",
+        "feedback_slope_A": "teili fit: I_a slope 10 pA.",
+        "bias_scale": "IF_TAU1_N (and IF_TAU2_N) are LowBias on every public cAER default set; Rockpool's "
+        "SE1 converter scales IF_TAU1_N by 1e-4 without explanation. Used for both leak biases.",
+        "unset_biases": "Biases the paper's code never sets keep samna's power-on value, which could not be "
+        "read. PULSE_PWLK_P (3, 106) is the cAER default set (wzygzlm/caer dynapse_common.c); all other "
+        "unset biases are (0, 0), i.e. the dark current.",
+    }
+)
