@@ -25,7 +25,7 @@ import numpy as np
 from . import _layout as L
 from ._dpi import dpi_log_rate, membrane_rate
 
-MAX_LOG_STEP = 0.05
+MAX_LOG_STEP = 0.1
 """Largest change of a log-current in one RK4 step."""
 
 M_U = 0
@@ -206,6 +206,7 @@ def rk4_window(
             for j in range(6):
                 xs[j] = x[j] + h * k3[j]
             _derivs(xs, dr, refractory, p, i, k4, sb)
+            u_prev = x[5]
             for j in range(6):
                 x[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
             for j in range(5):
@@ -213,10 +214,12 @@ def rk4_window(
                     x[j] = log_i0
             if x[5] < 0.0:
                 x[5] = 0.0
-            t = t + h if t_next - (t + h) > 1e-15 * max(1.0, t_next) else t_next
             if not refractory and x[5] >= u_spk:
+                # threshold crossing time by linear interpolation of u within the step
+                t = t + h * (u_spk - u_prev) / (x[5] - u_prev)
                 spiked = True
                 break
+            t = t + h if t_next - (t + h) > 1e-15 * max(1.0, t_next) else t_next
         for s in range(L.N_SYN):
             syn[i, s] = math.exp(x[s])
         mem[i, M_AHP] = math.exp(x[4])

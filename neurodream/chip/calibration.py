@@ -98,7 +98,7 @@ class Calibration:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python view (for saving with results)."""
-        out = dataclasses.asdict(self)
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["bias_scale"] = dict(self.bias_scale)
         out["unset_biases"] = {k: list(v) for k, v in self.unset_biases.items()}
         out["C_syn_F"] = list(self.C_syn_F)

@@ -32,8 +32,9 @@ from .stimulus import Stimulus
 ENGINES = ("fast", "reference")
 DEFAULT_MACRO_STEP_S = 10e-3
 """Fast engine: longest chunk over which the membrane flows are composed (its time resolution)."""
-DEFAULT_RK4_STEP_S = 10e-6
-"""Largest RK4 step of the reference integrator (and of the fast engine's fallback)."""
+DEFAULT_RK4_STEP_S = 1e-3
+"""Largest RK4 step (s) of the reference integrator and of the fast engine's fallback; steps are
+further limited so that no log-current moves by more than ``_rk4.MAX_LOG_STEP`` (the binding limit)."""
 
 
 @dataclasses.dataclass

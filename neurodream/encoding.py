@@ -1,0 +1,53 @@
+"""Place-cell encoding of the Pong state into FPGA spike-generator trains (protocol §3.2).
+
+Each of the 4 state variables drives 10 generators (ids ``10 * var + cell``); the 3 action
+generators (ids 40-42) carry ``150 * one_hot(action)`` during world-model steps. A generator with
+activity ``a`` fires ``n = int(a / 33)`` regular spikes at ``linspace(0, 1, n) / 33`` s, and the
+stimulus repeats with the period of its last event, as the released code uploaded it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .chip import Stimulus
+
+N_VARIABLES = 4
+CELLS_PER_VARIABLE = 10
+N_STATE_GENERATORS = N_VARIABLES * CELLS_PER_VARIABLE
+ACTION_GENERATORS = (40, 41, 42)
+PLACE_SIGMA = 20.0
+PLACE_GAIN = 7000.0
+PLACE_CENTRES = np.arange(CELLS_PER_VARIABLE) * 26.6 - 10.0
+"""Centres mu_i = i * 266/10 - 10 of the place cells, in RAM units (0-255)."""
+ACTION_ACTIVITY = 150.0
+RATE_QUANTUM_HZ = 33.0
+"""Activity per spike of a train: n = int(a / 33) spikes spread over 1/33 s."""
+
+
+def place_cell_activity(state) -> np.ndarray:
+    """Activities ``a = 7000 N(v; mu_i, 20)`` of the 40 place cells, shape (40,), for a 4-vector state."""
+    s = np.asarray(state, dtype=float)
+    if s.shape != (N_VARIABLES,) or not np.all(np.isfinite(s)):
+        raise ValueError(f"state must be 4 finite numbers (ball x, ball y, cpu y, player y), got {state!r}")
+    z = (s[:, None] - PLACE_CENTRES[None, :]) / PLACE_SIGMA
+    return (PLACE_GAIN * np.exp(-0.5 * z * z) / (PLACE_SIGMA * np.sqrt(2.0 * np.pi))).ravel()
+
+
+def spikes_per_train(activity: np.ndarray) -> np.ndarray:
+    """Number of spikes ``int(a / 33)`` of each generator's regular train."""
+    return (np.asarray(activity, dtype=float) / RATE_QUANTUM_HZ).astype(np.int64)
+
+
+def encode(state, action: int | None = None) -> Stimulus:
+    """The repeating stimulus of one network step: 40 place cells, plus the action when given."""
+    n = spikes_per_train(place_cell_activity(state))
+    if action is not None:
+        if action not in (0, 1, 2):
+            raise ValueError(f"action {action!r} must be 0 (NOOP), 1 (up) or 2 (down)")
+        act = np.zeros(len(ACTION_GENERATORS))
+        act[action] = ACTION_ACTIVITY
+        n = np.concatenate([n, spikes_per_train(act)])
+    ids = np.repeat(np.arange(n.size), n)
+    times = np.concatenate([np.linspace(0.0, 1.0, k) / RATE_QUANTUM_HZ for k in n]) if n.sum() else np.empty(0)
+    return Stimulus.from_spike_times(ids, times, repeat=True)

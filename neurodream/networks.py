@@ -1,0 +1,89 @@
+"""The paper's two feed-forward networks on one emulated DYNAP-SE1 (protocol §3.3).
+
+Agent: cores 0-1 of chip 3, neurons 1-255 of each (510 neurons); world model: cores 2-3. Every
+hidden neuron gets 8 NMDA CAM words from the 40 state generators: integer weights drawn uniformly
+from 1-4 (the last one truncated to what is left), each to a distinct random generator. Network
+index ``i`` of a network's neurons is the readout index ``neuron - 1 + 255 * core``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .chip import PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, CoreBiases, Network
+from .encoding import ACTION_GENERATORS, N_STATE_GENERATORS
+
+CHIP_ID = 3
+AGENT_CORES = (0, 1)
+MODEL_CORES = (2, 3)
+NEURONS_PER_CORE_USED = 255
+CAM_WORDS_PER_NEURON = 8
+MAX_WEIGHT = 4
+N_HIDDEN = NEURONS_PER_CORE_USED * 2
+FIDELITY_MODES = ("paper", "corrected")
+
+
+@dataclasses.dataclass
+class PaperChip:
+    """The network put on the chip and where each population's neurons are (network indices)."""
+
+    network: Network
+    agent: np.ndarray
+    model: np.ndarray | None
+
+
+def draw_weights(rng: np.random.Generator, total: int = CAM_WORDS_PER_NEURON) -> list[int]:
+    """Integer weights 1..4 drawn uniformly, the last truncated, summing to ``total``."""
+    out = []
+    left = total
+    while left > 0:
+        w = min(int(rng.integers(1, MAX_WEIGHT + 1)), left)
+        out.append(w)
+        left -= w
+    return out
+
+
+def _population(net: Network, cores, biases: CoreBiases, rng, action_words: int) -> np.ndarray:
+    idx = []
+    for core in cores:
+        idx.append(net.add_neurons(CHIP_ID, core, range(1, NEURONS_PER_CORE_USED + 1)))
+        net.set_biases(CHIP_ID, core, biases)
+    idx = np.concatenate(idx)
+    for post in idx:
+        weights = draw_weights(rng)
+        sources = rng.choice(N_STATE_GENERATORS, size=len(weights), replace=False)
+        for g, w in zip(sources, weights):
+            net.connect_generator(int(g), int(post), "NMDA", weight=w)
+        for g in ACTION_GENERATORS[: 3 if action_words else 0]:
+            net.connect_generator(g, int(post), "NMDA", weight=action_words)
+    return idx
+
+
+def build_paper_chip(
+    seed: int,
+    *,
+    with_model: bool = True,
+    fidelity: str = "paper",
+    agent_biases: CoreBiases = PAPER_AGENT_BIASES,
+    model_biases: CoreBiases = PAPER_WORLD_MODEL_BIASES,
+    action_words: int = 2,
+) -> PaperChip:
+    """Agent (and world model) with independent random connectivity drawn from ``seed``.
+
+    ``fidelity="paper"`` leaves the action generators unconnected, as in the released code;
+    ``"corrected"`` gives every model neuron ``action_words`` NMDA words from each of the 3 action
+    generators (the action-conditioned world model the paper describes; only the active action's
+    generator fires, so each neuron sees the action through 8 + ``action_words`` words at most).
+    """
+    if fidelity not in FIDELITY_MODES:
+        raise ValueError(f"unknown fidelity mode {fidelity!r}; allowed: {', '.join(FIDELITY_MODES)}")
+    agent_rng, model_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    net = Network(generator_chip=CHIP_ID)
+    agent = _population(net, AGENT_CORES, agent_biases, agent_rng, 0)
+    model = None
+    if with_model:
+        words = action_words if fidelity == "corrected" else 0
+        model = _population(net, MODEL_CORES, model_biases, model_rng, words)
+    return PaperChip(net, agent, model)

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from neurodream.chip import (BIAS_NAMES, PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calibration,
+                             CoreBiases, bias_current, code_for_current, core_circuit)
+from neurodream.chip.biases import I_COARSE_A
+
+
+def test_every_code_follows_the_coarse_table():
+    for coarse in range(8):
+        for fine in range(256):
+            assert bias_current(coarse, fine) == pytest.approx(I_COARSE_A[coarse] * fine / 255, rel=1e-15)
+
+
+def test_coarse_steps_are_the_published_ladder():
+    assert I_COARSE_A == (15e-12, 105e-12, 820e-12, 6.5e-9, 50e-9, 0.4e-6, 3.2e-6, 24e-6)
+    assert np.all(np.diff(I_COARSE_A) > 0)
+
+
+def test_twenty_five_named_biases():
+    assert len(BIAS_NAMES) == 25
+    for name in ("IF_THR_N", "IF_RFR_N", "IF_TAU1_N", "IF_TAU2_N", "IF_DC_P", "IF_AHTAU_N", "IF_AHTHR_N",
+                 "IF_AHW_P", "IF_NMDA_N", "NPDPIE_TAU_F_P", "NPDPIE_THR_F_P", "PS_WEIGHT_EXC_F_N",
+                 "NPDPIE_TAU_S_P", "NPDPIE_THR_S_P", "PS_WEIGHT_EXC_S_N", "PULSE_PWLK_P"):
+        assert name in BIAS_NAMES
+
+
+@pytest.mark.parametrize("code, fragment", [((8, 10), "coarse value 8"), ((-1, 3), "coarse value -1"),
+                                            ((3, 256), "fine value 256"), ((2.5, 3), "not an integer")])
+def test_bad_codes_are_named(code, fragment):
+    with pytest.raises(ValueError, match=fragment) as err:
+        CoreBiases(IF_DC_P=code)
+    assert "IF_DC_P" in str(err.value) and "allowed" in str(err.value)
+
+
+def test_unknown_name_is_named():
+    with pytest.raises(ValueError, match="unknown bias name 'IF_TAU_N'.*allowed names:.*IF_TAU1_N"):
+        CoreBiases(IF_TAU_N=(1, 1))
+    with pytest.raises(ValueError, match="unknown bias name 'NOPE'"):
+        Calibration(unset_biases={"NOPE": (1, 1)})
+
+
+def test_code_for_current_inverts_the_map():
+    for coarse, fine in [(0, 1), (2, 128), (5, 47), (7, 255), (3, 106)]:
+        c, f = code_for_current(bias_current(coarse, fine))
+        assert bias_current(c, f) == pytest.approx(bias_current(coarse, fine), rel=1e-12)
+
+
+def test_currents_are_floored_at_the_dark_current():
+    cal = Calibration()
+    circuit = core_circuit(CoreBiases(IF_DC_P=(0, 0), IF_THR_N=(0, 0)), cal)
+    assert circuit.i_dc_A == cal.dark_current_A
+    assert circuit.i_th_mem_A == cal.dark_current_A
+
+
+def test_paper_presets_differ_only_where_the_paper_says():
+    diff = {k for k in BIAS_NAMES if PAPER_AGENT_BIASES.get(k) != PAPER_WORLD_MODEL_BIASES.get(k)}
+    assert diff == {"PS_WEIGHT_EXC_S_N", "NPDPII_TAU_F_P", "NPDPII_TAU_S_P"}
+    assert PAPER_AGENT_BIASES["PS_WEIGHT_EXC_S_N"] == (5, 47)
+    assert PAPER_WORLD_MODEL_BIASES["PS_WEIGHT_EXC_S_N"] == (4, 50)
+
+
+def test_calibration_round_trips_and_rejects_unknown_keys():
+    cal = Calibration().replace(spike_threshold_A=2e-9)
+    assert Calibration.from_dict(cal.to_dict()) == cal
+    with pytest.raises(ValueError, match="unknown calibration keys"):
+        Calibration.from_dict({"kappa": 0.7, "C_membrane": 1.0})
+    with pytest.raises(ValueError, match="kappa = -1"):
+        Calibration(kappa=-1)
+    assert set(Calibration.sources()) == {f for f in Calibration().to_dict()}
