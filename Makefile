@@ -1,0 +1,59 @@
+# neurodream: `make figures` regenerates every figure, `make test` runs the test suite.
+# Both create the virtual environment .venv (from pyproject.toml) when it is missing.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+QUICK ?= 0
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
+EXECUTED := $(patsubst notebooks/%.py,notebooks/executed/%.ipynb,$(NOTEBOOKS))
+
+.DELETE_ON_ERROR:
+.PHONY: all figures test lab bench clean-cache clean-figures clean-data clean
+
+all: figures
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[notebooks,dev,cluster]"
+	@touch $@
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+# Each notebook is a jupytext percent script; papermill executes it with QUICK passed as `quick`.
+figures: $(STAMP)
+	@mkdir -p notebooks/executed figures data
+	@for nb in $(NOTEBOOKS); do \
+	  name=$$(basename $$nb .py); \
+	  echo "== $$name (quick=$(QUICK))"; \
+	  $(PY) -m jupytext --quiet --to ipynb --output notebooks/executed/$$name.src.ipynb $$nb || exit 1; \
+	  $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
+	    notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb -p quick $(QUICK) || exit 1; \
+	  rm -f notebooks/executed/$$name.src.ipynb; \
+	done
+
+lab: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[interactive]"
+	$(PY) -m jupyter lab notebooks
+
+bench: $(STAMP)
+	$(PY) -m neurodream.bench emulator
+
+# Numba's on-disk cache does not notice edits of a jitted callee in another module: clear it after
+# changing kernels.
+clean-cache:
+	find neurodream -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+clean-figures:
+	rm -rf notebooks/executed figures/*.png figures/*.pdf
+
+clean-data:
+	rm -rf data/*
+
+clean: clean-cache clean-figures
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,71 @@
+"""Measurements of the emulated chip that notebook 01 plots: F-I curves, the paper presets' spike
+counts for place-cell input, and their sensitivity to the uncertain calibration values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .chip import Calibration, CoreBiases, Emulator, Network
+from .encoding import encode
+from .networks import build_paper_chip
+
+POLICY_INPUT_SCALE = 5.0
+POLICY_INIT_SD = 0.1
+
+
+def fi_curve(biases: CoreBiases, dc_codes, *, calibration: Calibration | None = None, cv: float = 0.0,
+             n_neurons: int = 1, duration_s: float = 0.5, seed: int = 0) -> pd.DataFrame:
+    """Firing rate (Hz) of ``n_neurons`` neurons on one core for each IF_DC_P code in ``dc_codes``."""
+    rows = []
+    for code in dc_codes:
+        net = Network(generator_chip=0)
+        net.add_neurons(0, 1, range(1, n_neurons + 1))
+        net.set_biases(0, 1, biases.with_biases(IF_DC_P=tuple(code)))
+        chip = Emulator(net, calibration, mismatch_cv=cv, seed=seed)
+        i_dc = chip.circuits[(0, 1)].i_dc_A
+        counts = chip.run(duration_s, None).counts
+        for i, c in enumerate(counts):
+            rows.append({"dc_code": tuple(code), "i_dc_A": i_dc, "neuron": i, "rate_hz": c / duration_s})
+    return pd.DataFrame(rows)
+
+
+def preset_counts(states: np.ndarray, *, calibration: Calibration | None = None, mismatch_cv: float = 0.2,
+                  seed: int = 0, window_s: float = 0.01) -> dict[str, np.ndarray]:
+    """Spike counts (steps x 510) of the agent and the world model, one window per state, in order."""
+    paper = build_paper_chip(seed)
+    chip = Emulator(paper.network, calibration, mismatch_cv=mismatch_cv, seed=seed)
+    counts = np.array([chip.run(window_s, encode(s)).counts for s in states])
+    return {"agent": counts[:, paper.agent], "model": counts[:, paper.model]}
+
+
+def count_summary(counts: np.ndarray) -> dict[str, float]:
+    """What matters for learning: how many spikes, how widespread, how state-dependent.
+
+    ``initial_logit_sd`` is the standard deviation of a policy logit ``J 5 c`` with ``J ~ N(0, 0.1)``
+    (the paper's readout initialisation) for these counts: order one means a nearly uniform
+    initial policy, as the published learning curves imply.
+    """
+    sq = (counts.astype(float) ** 2).sum(axis=1)
+    per_neuron_mean = counts.mean(axis=0)
+    active = per_neuron_mean > 0
+    return {
+        "spikes_per_neuron": float(counts.mean()),
+        "active_fraction": float((counts > 0).mean()),
+        "ever_active_fraction": float(active.mean()),
+        "max_count": int(counts.max()),
+        "initial_logit_sd": float(POLICY_INIT_SD * POLICY_INPUT_SCALE * np.sqrt(sq.mean())),
+        "state_dependence": float((counts.std(axis=0)[active] / per_neuron_mean[active]).mean()) if active.any() else 0.0,
+    }
+
+
+def sensitivity(states: np.ndarray, variations: dict[str, list[tuple[str, Calibration]]], *,
+                mismatch_cv: float = 0.2, seed: int = 0) -> pd.DataFrame:
+    """Count summaries of both presets for each labelled calibration of each varied quantity."""
+    rows = []
+    for quantity, options in variations.items():
+        for label, cal in options:
+            counts = preset_counts(states, calibration=cal, mismatch_cv=mismatch_cv, seed=seed)
+            for net, c in counts.items():
+                rows.append({"quantity": quantity, "value": label, "network": net, **count_summary(c)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,165 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · The emulated DYNAP-SE1
+#
+# The paper's networks ran on a DYNAP-SE1 mixed-signal chip. `neurodream.chip` replaces it with an
+# emulator: DPI synapses and adaptive-exponential DPI neurons driven by named (coarse, fine) biases,
+# frozen device mismatch, and the chip's limits. This notebook shows what it does: single neurons and
+# synapses, F–I curves with and without mismatch, the spike counts the paper's two bias presets give
+# for the place-cell input of Pong states, and how those counts depend on the calibration values the
+# chip does not reveal (`Calibration.sources()` says where each comes from).
+
+# %% tags=["parameters"]
+quick = 0  # 1: small sizes, for CI
+
+# %%
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+from neurodream import emulator_study as study
+from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calibration, CoreBiases,
+                             Emulator, Network, Stimulus, code_for_current, core_circuit)
+from neurodream.pong import random_states
+from neurodream.plotting import save, use_style
+
+use_style()
+N_STATES = 6 if quick else 40
+FI_NEURONS = 5 if quick else 40
+cal = Calibration()
+pd.DataFrame({"value": {k: str(v) for k, v in cal.to_dict().items()}, "source": Calibration.sources()})
+
+# %% [markdown]
+# ## One neuron, one synapse of each type
+#
+# Four neurons on one core, each driven by a constant DC current and receiving a 100 Hz train on one
+# synapse type: AMPA and NMDA add to the input, GABA_B subtracts from it, GABA_A shunts (adds to the leak).
+
+# %%
+demo = CoreBiases(IF_TAU1_N=(1, 60), IF_THR_N=(1, 120), IF_RFR_N=(2, 128), IF_DC_P=(3, 40),
+                  NPDPIE_TAU_F_P=(2, 40), NPDPIE_THR_F_P=(1, 200), PS_WEIGHT_EXC_F_N=(4, 120),
+                  NPDPIE_TAU_S_P=(2, 20), NPDPIE_THR_S_P=(1, 200), PS_WEIGHT_EXC_S_N=(4, 120),
+                  NPDPII_TAU_F_P=(2, 40), NPDPII_THR_F_P=(1, 200), PS_WEIGHT_INH_F_N=(4, 160),
+                  NPDPII_TAU_S_P=(2, 20), NPDPII_THR_S_P=(1, 200), PS_WEIGHT_INH_S_N=(4, 160))
+demo_cal = cal.replace(bias_scale={})
+types = ["AMPA", "NMDA", "GABA_A", "GABA_B"]
+net = Network(generator_chip=0)
+idx = net.add_neurons(0, 1, range(1, 5))
+net.set_biases(0, 1, demo)
+for g, (i, syn) in enumerate(zip(idx, types)):
+    net.connect_generator(g, int(i), syn, weight=2)
+train = np.arange(0.02, 0.08, 0.01)
+stim = Stimulus.from_spike_times(np.repeat(np.arange(4), train.size), np.tile(train, 4))
+chip = Emulator(net, demo_cal, mismatch_cv=0.0)
+res = chip.run(0.1, stim, record=idx, record_dt_s=20e-6)
+fig, axes = plt.subplots(2, 4, figsize=(13, 5), sharex=True)
+syn_index = {"GABA_B": 0, "GABA_A": 1, "NMDA": 2, "AMPA": 3}
+for k, syn in enumerate(types):
+    t_ms = res.traces["t_s"] * 1e3
+    axes[0, k].plot(t_ms, res.traces["i_syn_A"][k, syn_index[syn]] * 1e9)
+    axes[0, k].set(title=f"{syn} synapse", ylabel="I_syn (nA)")
+    axes[1, k].semilogy(t_ms, res.traces["i_mem_A"][k])
+    spikes = res.spike_times_s[res.spike_neurons == k] * 1e3
+    axes[1, k].plot(spikes, np.full(spikes.size, 1.2e-9), "k|", ms=8)
+    axes[1, k].set(xlabel="time (ms)", ylabel="I_mem (A)")
+fig.suptitle("DPI synapses and the adaptive-exponential neuron (no mismatch); input train 20–70 ms")
+save(fig, "01_single_neuron")
+
+# %% [markdown]
+# ## F–I curves, with and without device mismatch
+#
+# A constant input current (IF_DC_P) against the closed form of the DPI neuron without positive
+# feedback (dynapse1.md §7, T3, an oracle the tests check to 1 %); the emulated neuron fires a little
+# faster because of the positive feedback. Mismatch (CV 20 %) spreads the curves.
+
+# %%
+fi_biases = CoreBiases(IF_TAU1_N=(1, 50), IF_THR_N=(1, 100), IF_RFR_N=(2, 128))
+fines = np.linspace(20, 250, 8 if quick else 20).astype(int)
+codes = [(3, int(f)) for f in fines]
+fi_flat = study.fi_curve(fi_biases, codes, calibration=demo_cal, cv=0.0, duration_s=0.3)
+fi_mm = study.fi_curve(fi_biases, codes, calibration=demo_cal, cv=0.2, n_neurons=FI_NEURONS, duration_s=0.3)
+fi_nofb = study.fi_curve(fi_biases, codes, calibration=demo_cal.replace(feedback_gain_A=1e-30), duration_s=0.3)
+fig, ax = plt.subplots(figsize=(6, 4))
+q = fi_mm.groupby("i_dc_A").rate_hz.quantile([0.1, 0.5, 0.9]).unstack()
+ax.fill_between(q.index * 1e9, q[0.1], q[0.9], alpha=0.3, label="mismatch CV 20 %: 10–90 %")
+ax.plot(q.index * 1e9, q[0.5], "--", label="mismatch CV 20 %: median")
+ax.plot(fi_flat.i_dc_A * 1e9, fi_flat.rate_hz, "o-", label="no mismatch")
+ax.plot(fi_nofb.i_dc_A * 1e9, fi_nofb.rate_hz, "k:", label="no positive feedback (T3 regime)")
+ax.axhline(1 / core_circuit(fi_biases, demo_cal).refractory_s, color="grey", lw=0.8)
+ax.set(xlabel="DC input current (nA)", ylabel="firing rate (Hz)", title="F–I curve of one core")
+ax.legend(fontsize=8)
+save(fig, "01_fi_curves")
+
+# %% [markdown]
+# ## The paper's two bias presets on Pong input
+#
+# Agent cores (NMDA weight (5, 47)) and world-model cores ((4, 50)), 510 neurons each with 8 NMDA CAM
+# words from the 40 place-cell generators, one 10 ms window per Pong state (states from random play).
+# `initial_logit_sd` is the spread of the initial policy logits these counts give with the paper's
+# readout initialisation: order one would mean a nearly uniform initial policy, which the published
+# learning curves imply (see DESIGN.md, calibration targets).
+
+# %%
+states = random_states(N_STATES, seed=1)
+counts = study.preset_counts(states, calibration=cal)
+summary = pd.DataFrame({net: study.count_summary(c) for net, c in counts.items()})
+summary.to_csv("../figures/01_preset_counts.csv")
+summary
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+for net, c in counts.items():
+    axes[0].hist(c.ravel(), bins=np.arange(c.max() + 2) - 0.5, alpha=0.6, label=net, log=True)
+    axes[1].plot(np.sort(c.mean(axis=0))[::-1], label=net)
+axes[0].set(xlabel="spikes per neuron per 10 ms step", ylabel="neuron-steps", title="count distribution")
+axes[1].set(xlabel="neuron (sorted)", ylabel="mean spikes per step", title="per-neuron mean")
+for a in axes[:2]:
+    a.legend()
+axes[2].imshow(counts["agent"][: min(40, N_STATES)].T, aspect="auto", interpolation="nearest", cmap="viridis")
+axes[2].set(xlabel="Pong state (step)", ylabel="agent neuron", title="agent counts per step")
+fig.suptitle(f"Paper presets, default calibration, mismatch CV 20 %, {N_STATES} Pong states")
+save(fig, "01_preset_counts")
+
+# %% [markdown]
+# ## Sensitivity to the uncertain calibration values
+#
+# The pulse width (PULSE_PWLK_P, never set by the paper's code: its power-on value is unknown), the
+# LowBias scale of the membrane leak, the spike threshold and the dark current. Each point reruns both
+# presets on the same states.
+
+# %%
+def pulse(us):
+    return cal.replace(unset_biases={"PULSE_PWLK_P": code_for_current(cal.V_switch_V * cal.C_pulse_F / (us * 1e-6))})
+
+variations = {
+    "pulse width (us)": [(f"{us:g}", pulse(us)) for us in (5, 10, 20, 40, 80, 130)],
+    "leak LowBias scale": [(f"{s:g}", cal.replace(bias_scale={"IF_TAU1_N": s, "IF_TAU2_N": s})) for s in (1e-5, 1e-4, 1e-3, 1e-2)],
+    "spike threshold (nA)": [(f"{x:g}", cal.replace(spike_threshold_A=x * 1e-9)) for x in (0.5, 1, 2, 4)],
+    "dark current I0 (pA)": [(f"{x:g}", cal.replace(dark_current_A=x * 1e-12, reset_current_A=x * 1e-12)) for x in (0.1, 0.5, 2)],
+}
+sens = study.sensitivity(states[: max(3, N_STATES // 4)], variations)
+sens.to_csv("../figures/01_sensitivity.csv", index=False)
+fig, axes = plt.subplots(2, len(variations), figsize=(15, 6), sharey="row")
+for k, (quantity, sub) in enumerate(sens.groupby("quantity", sort=False)):
+    for net, g in sub.groupby("network"):
+        axes[0, k].plot(g.value, g.spikes_per_neuron, "o-", label=net)
+        axes[1, k].plot(g.value, g.initial_logit_sd, "o-", label=net)
+    axes[0, k].set(title=quantity, ylabel="spikes per neuron per step" if k == 0 else "")
+    axes[1, k].set(xlabel=quantity, ylabel="initial logit SD" if k == 0 else "")
+    axes[0, k].set_yscale("symlog", linthresh=1e-3)
+    axes[1, k].set_yscale("symlog", linthresh=0.1)
+axes[0, 0].legend()
+fig.suptitle("Sensitivity of the presets' spike counts to the calibration (default: pulse 130 us, scale 1e-4, 1 nA, 0.5 pA)")
+save(fig, "01_sensitivity")
+sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_per_neuron", sort=False)
