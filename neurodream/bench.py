@@ -50,6 +50,33 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     }
 
 
+def bench_training(games: int, seed: int) -> list[dict]:
+    from .pong import Pong
+    from .training import TrainConfig, train
+
+    env = Pong(seed)
+    env.start_game()
+    t0 = time.perf_counter()
+    n = 2000
+    for k in range(n):
+        _, _, done = env.step(k % 3)
+        if done:
+            env.start_game()
+    env_step_s = (time.perf_counter() - t0) / n
+    env.close()
+    out = []
+    for condition in ("baseline", "dreaming"):
+        train(TrainConfig(condition=condition, seed=seed, games=1, awake_steps=2, dream_steps=2), progress=False)
+        t0 = time.perf_counter()
+        table = train(TrainConfig(condition=condition, seed=seed, games=games), progress=False)
+        wall = time.perf_counter() - t0
+        env_share = table.real_steps.sum() * env_step_s
+        out.append({"condition": condition, "games": games, "wall_s": wall, "games_per_s": games / wall,
+                    "env_only_s": env_share, "wall_over_env": wall / env_share,
+                    "hours_per_2000_games": 2000 * wall / games / 3600})
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m neurodream.bench", description=__doc__)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -60,7 +87,13 @@ def main(argv=None) -> None:
     em.add_argument("--pulse", type=int, nargs=2, metavar=("COARSE", "FINE"), default=None,
                     help="PULSE_PWLK_P code (default: the calibration record's)")
     em.add_argument("--seed", type=int, default=0)
+    tr = sub.add_parser("train", help="games per second of each condition (full 100-step games)")
+    tr.add_argument("--games", type=int, default=3)
+    tr.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.what == "train":
+        for r in bench_training(args.games, args.seed):
+            print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     if args.what == "emulator":
         r = bench_emulator(args.windows, args.window_ms, args.engine, args.pulse, args.seed)
         for k, v in r.items():

@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from neurodream.pong import RAM_CPU_Y, Pong
+from neurodream.training import TrainConfig, load_run, save_run, train
+
+
+def test_rom_is_shipped_and_cpu_paddle_bytes_agree():
+    import ale_py.roms
+
+    assert ale_py.roms.get_rom_path("pong") is not None
+    env = Pong(0)
+    env.start_game()
+    for k in range(200):
+        env.step(k % 3)
+        ram = env._ale.getRAM()
+        assert ram[RAM_CPU_Y] == ram[50]
+    env.close()
+
+
+def test_up_action_moves_the_paddle_up():
+    env = Pong(1)
+    s0 = env.start_game()
+    for _ in range(8):
+        s, _, _ = env.step(1)
+    assert s[3] < s0[3]  # RIGHT (agent action 1): smaller RAM[51] = higher on screen
+    for _ in range(16):
+        s2, _, _ = env.step(2)
+    assert s2[3] > s[3]
+    with pytest.raises(ValueError, match="agent action 3"):
+        env.step(3)
+    env.close()
+
+
+@pytest.mark.parametrize("condition", ["baseline", "dreaming"])
+def test_short_run_is_deterministic_and_finite(condition, tmp_path):
+    cfg = TrainConfig(condition=condition, seed=3, games=2, awake_steps=12, dream_steps=6, learn_after_game=0)
+    a = train(cfg, progress=False)
+    b = train(cfg, progress=False)
+    cols = [c for c in a.columns if c != "wall_s"]
+    assert a[cols].equals(b[cols])
+    assert np.isfinite(a[["return", "policy_entropy", "agent_spikes_per_step"]].to_numpy()).all()
+    path = save_run(a, cfg, tmp_path)
+    back = load_run(path)
+    assert back.attrs["config"]["condition"] == condition
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="corrupt"):
+        load_run(path)
+
+
+def test_bad_config_is_named():
+    with pytest.raises(ValueError, match="unknown condition 'sleep'"):
+        TrainConfig(condition="sleep")
