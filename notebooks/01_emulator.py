@@ -79,9 +79,10 @@ save(fig, "01_single_neuron")
 # %% [markdown]
 # ## F–I curves, with and without device mismatch
 #
-# A constant input current (IF_DC_P) against the closed form of the DPI neuron without positive
-# feedback (dynapse1.md §7, T3, an oracle the tests check to 1 %); the emulated neuron fires a little
-# faster because of the positive feedback. Mismatch (CV 20 %) spreads the curves.
+# Firing rate against a constant input current (IF_DC_P). The dotted curve is the same neuron with the
+# positive feedback switched off, the regime of the closed form T3 (dynapse1.md §7), which the tests
+# check it against to 1 %; with feedback the neuron fires a little faster. Mismatch (CV 20 %) spreads
+# the curves; the grey line is 1/t_ref.
 
 # %%
 fi_biases = CoreBiases(IF_TAU1_N=(1, 50), IF_THR_N=(1, 100), IF_RFR_N=(2, 128))
