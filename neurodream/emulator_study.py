@@ -9,9 +9,7 @@ import pandas as pd
 from .chip import Calibration, CoreBiases, Emulator, Network
 from .encoding import encode
 from .networks import build_paper_chip
-
-POLICY_INPUT_SCALE = 5.0
-POLICY_INIT_SD = 0.1
+from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE
 
 
 def fi_curve(biases: CoreBiases, dc_codes, *, calibration: Calibration | None = None, cv: float = 0.0,

@@ -11,6 +11,8 @@ import numpy as np
 READOUT_FILTER = float(np.exp(-0.5))
 """x <- 0.6065 x + (1 - 0.6065) c: the counts' low-pass filter (tau = 2 network steps)."""
 POLICY_INPUT_SCALE = 5.0
+POLICY_INIT_SD = 0.1
+"""Readout weights J start as N(0, 0.1)."""
 LOGIT_CLIP = 50.0
 TRACE_DECAY = 0.998
 """Eligibility-trace decay (the discount gamma of the policy gradient)."""
@@ -59,7 +61,7 @@ class Policy:
     ``J`` with ``G`` per game or dream (:meth:`update`).
     """
 
-    def __init__(self, n_inputs: int, rng: np.random.Generator, *, lr=0.004, n_actions=3, init_sd=0.1):
+    def __init__(self, n_inputs: int, rng: np.random.Generator, *, lr=0.004, n_actions=3, init_sd=POLICY_INIT_SD):
         self.J = rng.normal(0.0, init_sd, (n_actions, n_inputs))
         self.adam = Adam(self.J.shape, lr)
         self.rng = rng
