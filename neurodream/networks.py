@@ -14,6 +14,7 @@ import numpy as np
 
 from .chip import PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, CoreBiases, Network
 from .encoding import ACTION_GENERATORS, N_STATE_GENERATORS
+from .seeding import stream
 
 CHIP_ID = 3
 AGENT_CORES = (0, 1)
@@ -79,7 +80,8 @@ def build_paper_chip(
     """
     if fidelity not in FIDELITY_MODES:
         raise ValueError(f"unknown fidelity mode {fidelity!r}; allowed: {', '.join(FIDELITY_MODES)}")
-    agent_rng, model_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    agent_rng = stream(seed, "connectivity-agent")
+    model_rng = stream(seed, "connectivity-model")
     net = Network(generator_chip=CHIP_ID)
     agent = _population(net, AGENT_CORES, agent_biases, agent_rng, 0)
     model = None

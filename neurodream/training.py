@@ -25,6 +25,7 @@ from .encoding import encode
 from .networks import N_HIDDEN, build_paper_chip
 from .pong import Pong
 from .readouts import Policy, WorldModel
+from .seeding import stream
 
 CONDITIONS = ("baseline", "dreaming")
 
@@ -89,7 +90,7 @@ class PaperChipRunner:
 
 def train(cfg: TrainConfig, *, progress: bool = True) -> pd.DataFrame:
     """Run one training run; returns the per-game table (see module docstring)."""
-    rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(3)[2])
+    rng = stream(cfg.seed, "policy")
     runner = PaperChipRunner(cfg)
     env = Pong(cfg.seed)
     policy = Policy(N_HIDDEN, rng, lr=cfg.policy_lr)

@@ -99,3 +99,14 @@ def test_jitted_kernels_agree_with_pure_python():
     for a, b in zip(jit["times"], py["times"]):
         np.testing.assert_allclose(a, b, rtol=1e-9)
     np.testing.assert_allclose(jit["mem"], py["mem"], rtol=1e-7)
+
+
+def test_connectivity_and_mismatch_use_different_streams():
+    # same run seed, different purposes: the draws must not be the same bits
+    from neurodream.seeding import stream
+
+    mismatch_seq = np.random.SeedSequence(4).spawn(2)[0]
+    a = np.random.default_rng(mismatch_seq).integers(0, 2**32, 8)
+    b = stream(4, "connectivity-agent").integers(0, 2**32, 8)
+    c = stream(4, "connectivity-model").integers(0, 2**32, 8)
+    assert not np.array_equal(a, b) and not np.array_equal(b, c)
