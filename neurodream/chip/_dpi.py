@@ -101,6 +101,9 @@ def dpi_pulse(i_syn, drive, dt, tau, i_th, i_tau, i0):
         else:
             hi = y
         step = res / der if der != 0.0 else 0.0
+        if der != 0.0 and abs(step) <= 1e-14 * max(1.0, abs(y)):  # converged; tested before the
+            y = y - step  # bracket, which a step below float resolution would fail (bisection)
+            break
         y_new = y - step
         if not (min(lo, hi) < y_new < max(lo, hi)) or der == 0.0:
             y_new = 0.5 * (lo + hi)

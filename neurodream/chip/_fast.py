@@ -36,6 +36,12 @@ FEEDBACK_TOL = 1e-3
 SPLIT_TOL = 0.05
 """Largest r * L * sigma (leak displacement over the charge's time spread) the fast path accepts."""
 
+RK4_CHUNK_FRACTION = 1.0 / 8.0
+"""A chunk refused near threshold is halved down to this fraction of the macro step before RK4
+takes it, so that RK4 covers only the part of the window where the feedback matters."""
+REFUSE_SPLIT = -1
+REFUSE_RK4 = -2
+
 _JIT = dict(cache=True, nogil=True)
 
 
@@ -63,8 +69,10 @@ def psi_b(i_mem, i_th, i0):
 
 
 @nb.njit(**_JIT)
-def invert_psi(target, i_th, i_nt, i0, gated):
+def invert_psi(target, i_th, i_nt, i0, gated, y_start=math.inf):
     """Membrane current ``I >= I0`` with ``psi(I) = target`` (psi_a if ``gated``, else psi_b).
+
+    Newton starts from ``y_start`` (a guess of ``ln I``) when it lies inside the bracket.
 
     Solves ``f(y) = e^y + a (y - ln I0) - b e^-y - target I_th = 0`` for ``y = ln I`` (``a = I_nt + I_th``,
     ``b = I_nt I_th`` when gated; ``a = I_th``, ``b = 0`` otherwise) by Newton's method inside the
@@ -84,7 +92,7 @@ def invert_psi(target, i_th, i_nt, i0, gated):
     hi = min(math.log(room), lo + room / a)
     y_lo = lo
     y_hi = hi
-    y = hi
+    y = y_start if lo < y_start < hi else hi
     for _ in range(100):
         e = math.exp(y)
         f = e + a * (y - lo) - b / e - scaled
@@ -95,7 +103,11 @@ def invert_psi(target, i_th, i_nt, i0, gated):
         else:
             y_lo = y
         d = e + a + b / e
-        y_new = y - f / d
+        step = f / d
+        if abs(step) <= 1e-14 * max(1.0, abs(y)):  # converged (before the bracket test, which a
+            y = y - step  # step below float resolution would fail and send to bisection)
+            break
+        y_new = y - step
         if not (y_lo < y_new < y_hi):
             y_new = 0.5 * (y_lo + y_hi)
         if abs(y_new - y) <= 1e-14 * max(1.0, abs(y)):
@@ -103,6 +115,24 @@ def invert_psi(target, i_th, i_nt, i0, gated):
             break
         y = y_new
     return max(math.exp(y), i0)
+
+
+@nb.njit(**_JIT)
+def apply_flow(i_mem, dpsi, i_th, i_nt, i0, gated):
+    """Membrane current after an input flow that raises ``psi`` (psi_a if ``gated``) by ``dpsi``.
+
+    Newton starts from the first-order guess ``ln I + dpsi I_th / (I + a + b/I)`` (``d psi/d ln I``).
+    """
+    if gated:
+        a = i_nt + i_th
+        b = i_nt * i_th
+        target = psi_a(i_mem, i_th, i_nt, i0) + dpsi
+    else:
+        a = i_th
+        b = 0.0
+        target = psi_b(i_mem, i_th, i0) + dpsi
+    guess = math.log(i_mem) + dpsi * i_th / (i_mem + a + b / i_mem)
+    return invert_psi(target, i_th, i_nt, i0, gated, guess)
 
 
 @nb.njit(**_JIT)
@@ -139,8 +169,11 @@ def fast_chunk(
 ):
     """Try to advance neuron ``i`` over ``[ta, tb)`` without RK4.
 
-    Returns the index of the first unprocessed event, or -1 (state untouched) when the chunk needs
-    the reference integrator.
+    Returns the index of the first unprocessed event, or (state untouched) ``REFUSE_SPLIT`` when
+    the leak splitting error would be too large (or too many segments) and ``REFUSE_RK4`` when the
+    membrane may come near threshold (or the net ungated input turns negative). Both send the chunk
+    to RK4; only the second is worth retrying on a shorter chunk (its first part may stay far
+    below threshold). Shorter fast chunks do not cure the first: their splitting errors add up.
     """
     i0 = p[i, L.I0]
     r = p[i, L.R_MEM]
@@ -241,15 +274,24 @@ def fast_chunk(
         h = t_next - t
         # --- synapses: exact trajectories, charges and their time moments
         # GABA_B (0): subtractive, ungated
-        new = dpi_pulse(ys0, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0) if d0 > 0.0 else dpi_decay(ys0, h, p[i, L.SYN_TAU], i0)
-        q_gb = dpi_charge(ys0, new, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0)
-        gb_max = max(ys0, new)
-        ys0 = new
+        # (a DPI resting on its floor without drive stays there and delivers I0: no work)
+        if d0 > 0.0 or ys0 > i0:
+            new = dpi_pulse(ys0, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0) if d0 > 0.0 else dpi_decay(ys0, h, p[i, L.SYN_TAU], i0)
+            q_gb = dpi_charge(ys0, new, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0)
+            gb_max = max(ys0, new)
+            ys0 = new
+        else:
+            q_gb = i0 * h
+            gb_max = i0
         # GABA_A (1): shunt, part of the leak
-        new = dpi_pulse(ys1, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0) if d1 > 0.0 else dpi_decay(ys1, h, p[i, L.SYN_TAU + 1], i0)
-        q_ga = dpi_charge(ys1, new, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0)
-        ga_max = max(ys1, new)
-        ys1 = new
+        if d1 > 0.0 or ys1 > i0:
+            new = dpi_pulse(ys1, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0) if d1 > 0.0 else dpi_decay(ys1, h, p[i, L.SYN_TAU + 1], i0)
+            q_ga = dpi_charge(ys1, new, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0)
+            ga_max = max(ys1, new)
+            ys1 = new
+        else:
+            q_ga = i0 * h
+            ga_max = i0
         # NMDA (2): gated input
         tau2 = p[i, L.SYN_TAU + 2]
         if d2 > 0.0:
@@ -267,22 +309,32 @@ def fast_chunk(
         ma2 += q_n * (t * t + 2.0 * t * m1 + m2)
         # AMPA (3): ungated input
         tau3 = p[i, L.SYN_TAU + 3]
-        if d3 > 0.0:
-            new = dpi_pulse(ys3, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
+        if d3 > 0.0 or ys3 > i0:
+            if d3 > 0.0:
+                new = dpi_pulse(ys3, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
+                m1 = 0.5 * h
+                m2 = h * h / 3.0
+            else:
+                new = dpi_decay(ys3, h, tau3, i0)
+                m1, m2 = _decay_moments(h, tau3)
+            q_am = dpi_charge(ys3, new, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
+            ampa_min = min(ys3, new)
+            ys3 = new
+        else:
+            q_am = i0 * h
             m1 = 0.5 * h
             m2 = h * h / 3.0
-        else:
-            new = dpi_decay(ys3, h, tau3, i0)
-            m1, m2 = _decay_moments(h, tau3)
-        q_am = dpi_charge(ys3, new, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
-        ampa_min = min(ys3, new)
-        ys3 = new
+            ampa_min = i0
         # AHP: part of the leak
-        tau_a = p[i, L.AHP_TAU]
-        new = dpi_pulse(ahp, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0) if d_ahp > 0.0 else dpi_decay(ahp, h, tau_a, i0)
-        q_ahp = dpi_charge(ahp, new, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0)
-        ahp_max = max(ahp, new)
-        ahp = new
+        if d_ahp > 0.0 or ahp > i0:
+            tau_a = p[i, L.AHP_TAU]
+            new = dpi_pulse(ahp, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0) if d_ahp > 0.0 else dpi_decay(ahp, h, tau_a, i0)
+            q_ahp = dpi_charge(ahp, new, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0)
+            ahp_max = max(ahp, new)
+            ahp = new
+        else:
+            q_ahp = i0 * h
+            ahp_max = i0
         # ungated flow B: AMPA + DC - GABA_B (time moments weighted by |charge|)
         q_dc = p[i, L.I_DC] * h
         qb += q_am + q_dc - q_gb
@@ -305,24 +357,24 @@ def fast_chunk(
         n_seg += 1
         t = t_next
         if n_seg >= seg_t.shape[0] and t < tb:
-            return -1
+            return REFUSE_SPLIT
     if b_min < 0.0:
-        return -1
+        return REFUSE_RK4
     # --- membrane: validity of the splitting
     ta_c = ma1 / qa if qa > 0.0 else 0.5 * (ta + tb)
     tb_c = mb1 / wb if wb > 0.0 else 0.5 * (ta + tb)
     var_a = max(ma2 / qa - ta_c * ta_c, 0.0) if qa > 0.0 else 0.0
     var_b = max(mb2 / wb - tb_c * tb_c, 0.0) if wb > 0.0 else 0.0
     if r * l_max * math.sqrt(max(var_a, var_b)) > SPLIT_TOL:
-        return -1
+        return REFUSE_SPLIT
     # upper bound of the membrane current in the chunk: both input flows, no leak, no feedback
     u0 = mem[i, M_U]
     i_mem = i0 * math.exp(u0)
-    bound = invert_psi(psi_a(i_mem, i_th, i_nt, i0) + r * qa, i_th, i_nt, i0, True)
+    bound = apply_flow(i_mem, r * qa, i_th, i_nt, i0, True) if qa > 0.0 else i_mem
     if qb > 0.0:
-        bound = invert_psi(psi_b(bound, i_th, i0) + r * qb, i_th, i_nt, i0, False)
+        bound = apply_flow(bound, r * qb, i_th, i_nt, i0, False)
     if bound >= i_safe:
-        return -1
+        return REFUSE_RK4
     # leak to the first centroid, first flow, leak to the second, second flow, leak to the end
     if ta_c <= tb_c:
         t1c = ta_c
@@ -339,9 +391,9 @@ def fast_chunk(
         i_mem = i0 * math.exp(u)
         if use_a:
             if qa > 0.0:
-                i_mem = invert_psi(psi_a(i_mem, i_th, i_nt, i0) + r * qa, i_th, i_nt, i0, True)
+                i_mem = apply_flow(i_mem, r * qa, i_th, i_nt, i0, True)
         elif qb != 0.0:
-            i_mem = invert_psi(psi_b(i_mem, i_th, i0) + r * qb, i_th, i_nt, i0, False)
+            i_mem = apply_flow(i_mem, r * qb, i_th, i_nt, i0, False)
         u = math.log(i_mem / i0)
         if flow == 0:
             u -= r * _leak_between(t1c, t2c, seg_t, seg_h, seg_ql, n_seg)
@@ -407,18 +459,38 @@ def fast_window(
         stats[2] += 1
         return
     i_safe = safe_current(p, i)
+    h_min = h_macro * RK4_CHUNK_FRACTION
+    h_rk4_chunk = h_macro * RK4_CHUNK_FRACTION
+    tiny = 1e-15 * max(1.0, t1)
     k = ev_lo
     ta = t0
+    h = h_macro
     while ta < t1:
-        tb = min(ta + h_macro, t1)
-        if t1 - tb < 1e-15 * max(1.0, t1):
+        tb = min(ta + h, t1)
+        if t1 - tb < tiny:
             tb = t1
-        k_new = -1
-        if mem[i, M_REF] <= ta:
+        use_rk4 = False
+        if mem[i, M_REF] > ta:
+            # refractory: RK4 up to the end of the refractory period (membrane clamped)
+            tb = min(max(mem[i, M_REF], ta + h_min), t1)
+            if t1 - tb < tiny:
+                tb = t1
+            use_rk4 = True
+        else:
             k_new = fast_chunk(i, ta, tb, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
                                in_ptr, in_conn, ev_time, ev_conn, k, ev_hi, loc_end, seg_t, seg_h,
                                seg_ql, i_safe)
-        if k_new < 0:
+            if k_new >= 0:
+                k = k_new
+                stats[0] += 1
+                ta = tb
+                h = min(2.0 * h, h_macro)
+                continue
+            if k_new == REFUSE_RK4 and h > h_rk4_chunk * 1.5:
+                h *= 0.5
+                continue
+            use_rk4 = True
+        if use_rk4:
             # events strictly before tb belong to this chunk; rk4_window processes them
             hi = k
             while hi < ev_hi and ev_time[hi] < tb:
@@ -428,10 +500,7 @@ def fast_window(
                        n_spk, rec_slot, rec_times, rec_next, rec_out)
             k = hi
             stats[1] += 1
-        else:
-            k = k_new
-            stats[0] += 1
-        ta = tb
+            ta = tb
 
 
 @nb.njit(**_JIT)
