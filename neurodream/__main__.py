@@ -1,8 +1,26 @@
-"""Command line: ``python -m neurodream train --condition dreaming --seed 0 --games 2000 --out data``."""
+"""Command line.
+
+``python -m neurodream train --condition dreaming --seed 0 --games 2000 --out data``: one run;
+``python -m neurodream sweep --conditions baseline dreaming --seeds 0-9 --games 2000 --jobs 2``: many,
+cached in ``--out`` and resumable (``--scheduler tcp://host:8786`` sends them to a Dask cluster).
+"""
 
 from __future__ import annotations
 
 import argparse
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-9"`` -> 0..9, ``"0,3,5"`` -> [0, 3, 5]."""
+    try:
+        if "-" in text:
+            lo, hi = (int(x) for x in text.split("-"))
+            if hi < lo:
+                raise ValueError
+            return list(range(lo, hi + 1))
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"--seeds {text!r}: expected a range like 0-9 or a list like 0,3,5") from None
 
 
 def main(argv=None) -> None:
@@ -15,7 +33,27 @@ def main(argv=None) -> None:
     tr.add_argument("--wait-ms", type=float, default=10.0)
     tr.add_argument("--fidelity", choices=["paper", "corrected"], default="paper")
     tr.add_argument("--out", default="data")
+    sw = sub.add_parser("sweep", help="many runs in parallel, one cached file per run")
+    sw.add_argument("--conditions", nargs="+", choices=["baseline", "dreaming"], default=["baseline", "dreaming"])
+    sw.add_argument("--seeds", default="0-9", help="'0-9' or '0,3,5'")
+    sw.add_argument("--games", type=int, default=2000)
+    sw.add_argument("--wait-ms", type=float, nargs="+", default=[10.0])
+    sw.add_argument("--fidelity", choices=["paper", "corrected"], default="paper")
+    sw.add_argument("--jobs", type=int, default=-1, help="parallel local runs (-1: one per core)")
+    sw.add_argument("--scheduler", default=None, help="Dask scheduler address instead of local cores")
+    sw.add_argument("--out", default="data")
     args = parser.parse_args(argv)
+    if args.command == "sweep":
+        from .sweep import grid, load_results, sweep
+
+        configs = grid(conditions=args.conditions, seeds=parse_seeds(args.seeds), wait_ms=args.wait_ms,
+                       games=args.games, fidelity=args.fidelity)
+        sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler)
+        table = load_results(args.out, games=args.games, fidelity=args.fidelity)
+        last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
+        print("mean return of the last 50 games (mean +- SD over seeds):")
+        print(last.groupby(["condition", "wait_ms"]).agg(["mean", "std", "count"]).to_string())
+        return
     from .training import TrainConfig, save_run, train
 
     cfg = TrainConfig(condition=args.condition, seed=args.seed, games=args.games, wait_ms=args.wait_ms,

@@ -20,7 +20,7 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
 
     cal = Calibration()
     if pulse_code is not None:
-        cal = cal.replace(unset_biases={"PULSE_PWLK_P": tuple(pulse_code)})
+        cal = cal.replace(unset_biases={"PULSE_PWLK_P": tuple(pulse_code)}, core_unset_biases={})
     states = random_states(windows + 1, seed)
     stims = [encode(s) for s in states]
     paper = build_paper_chip(seed)
@@ -36,7 +36,7 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     emulated = windows * dt
     return {
         "engine": engine,
-        "PULSE_PWLK_P": cal.unset_biases["PULSE_PWLK_P"],
+        "pulse_us_agent_model": tuple(round(chip.circuits[c].pulse_width_s * 1e6, 2) for c in ((3, 0), (3, 2))),
         "windows": windows,
         "emulated_s": emulated,
         "wall_s": wall,
@@ -85,7 +85,7 @@ def main(argv=None) -> None:
     em.add_argument("--window-ms", type=float, default=10.0)
     em.add_argument("--engine", choices=["fast", "reference"], default="fast")
     em.add_argument("--pulse", type=int, nargs=2, metavar=("COARSE", "FINE"), default=None,
-                    help="PULSE_PWLK_P code (default: the calibration record's)")
+                    help="one PULSE_PWLK_P code for every core (default: the calibration record's per-core codes)")
     em.add_argument("--seed", type=int, default=0)
     tr = sub.add_parser("train", help="games per second of each condition (full 100-step games)")
     tr.add_argument("--games", type=int, default=3)

@@ -8,6 +8,8 @@ stimulus repeats with the period of its last event, as the released code uploade
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .chip import Stimulus
@@ -48,6 +50,23 @@ def encode(state, action: int | None = None) -> Stimulus:
         act = np.zeros(len(ACTION_GENERATORS))
         act[action] = ACTION_ACTIVITY
         n = np.concatenate([n, spikes_per_train(act)])
+    return _trains(tuple(n.tolist()))
+
+
+@functools.lru_cache(maxsize=None)
+def _train_times(k: int) -> np.ndarray:
+    """Spike times (s) of a regular train of ``k`` spikes: ``linspace(0, 1, k) / 33``."""
+    return np.linspace(0.0, 1.0, k) / RATE_QUANTUM_HZ
+
+
+@functools.lru_cache(maxsize=65536)
+def _trains(n: tuple[int, ...]) -> Stimulus:
+    # The stimulus depends on the state only through the spike numbers, which repeat a lot in a game:
+    # build each program once (Stimulus is immutable).
+    n = np.asarray(n, dtype=np.int64)
     ids = np.repeat(np.arange(n.size), n)
-    times = np.concatenate([np.linspace(0.0, 1.0, k) / RATE_QUANTUM_HZ for k in n]) if n.sum() else np.empty(0)
-    return Stimulus.from_spike_times(ids, times, repeat=True)
+    times = np.concatenate([_train_times(k) for k in n]) if n.sum() else np.empty(0)
+    stim = Stimulus.from_spike_times(ids, times, repeat=True)
+    stim.times_s.flags.writeable = False
+    stim.ids.flags.writeable = False
+    return stim

@@ -10,6 +10,7 @@ learns from game 0.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import tempfile
@@ -28,6 +29,7 @@ from .readouts import Policy, WorldModel
 from .seeding import stream
 
 CONDITIONS = ("baseline", "dreaming")
+STATE_NAMES = ("ball_x", "ball_y", "cpu_y", "player_y")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,21 +154,108 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> pd.DataFrame:
     env.close()
     table = pd.DataFrame(rows)
     table.attrs["config"] = cfg.to_dict()
+    table.attrs["policy_J"] = policy.J.tolist()
+    table.attrs["model_W"] = np.vstack([model.W_s, model.W_r]).tolist() if model else None
     return table
 
 
+def spike_raster(cfg: TrainConfig, states) -> pd.DataFrame:
+    """Spikes of run ``cfg``'s agent for a sequence of states, one window each (fresh chip):
+    one row per spike with ``time_s`` (chip clock), ``neuron`` (agent index) and ``step``."""
+    runner = PaperChipRunner(dataclasses.replace(cfg, condition="baseline"))
+    index = np.full(runner.chip.n_neurons, -1)
+    index[runner.paper.agent] = np.arange(runner.paper.agent.size)
+    rows = []
+    for step, state in enumerate(np.asarray(states, dtype=float)):
+        res = runner.chip.run(runner.window_s, encode(state))
+        rows.append(pd.DataFrame({"time_s": res.spike_times_s, "neuron": index[res.spike_neurons], "step": step}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def dream_beside_real(cfg: TrainConfig, J, model_W, *, steps: int = 50, game_seed: int = 0) -> pd.DataFrame:
+    """A real game and a dream from the same start state, with trained weights and no learning.
+
+    ``model_W`` stacks the world model's state rows and its reward row (as saved with a run). One row
+    per step and kind (``real`` / ``dream``): the state, the action, the (predicted) reward and, for
+    the real game, the world model's one-step prediction of the state change beside the real one.
+    """
+    runner = PaperChipRunner(dataclasses.replace(cfg, condition="dreaming"))
+    policy = Policy(N_HIDDEN, stream(cfg.seed, "policy"), lr=cfg.policy_lr)
+    policy.J = np.asarray(J, dtype=float).reshape(policy.J.shape)
+    model = WorldModel(N_HIDDEN)
+    W = np.asarray(model_W, dtype=float)
+    model.W_s, model.W_r = W[:-1].copy(), W[-1:].copy()
+    env = Pong(game_seed)
+    start = env.start_game()
+    rows = []
+    state = start
+    for step in range(steps):
+        a, _ = policy.act(runner.agent_counts(state))
+        ds_pred, r_pred = model.predict(runner.model_counts(state, a))
+        new_state, r, done = env.step(a)
+        rows.append({"kind": "real", "step": step, **dict(zip(STATE_NAMES, state)), "action": a, "reward": r,
+                     **{f"pred_d{k}": v for k, v in zip(STATE_NAMES, ds_pred)},
+                     **{f"real_d{k}": v for k, v in zip(STATE_NAMES, new_state - state)}})
+        state = new_state
+        if done:
+            break
+    env.close()
+    policy.reset()
+    model.reset()
+    state = start
+    for step in range(steps):
+        a, _ = policy.act(runner.agent_counts(state))
+        ds_pred, r_pred = model.predict(runner.model_counts(state, a))
+        rows.append({"kind": "dream", "step": step, **dict(zip(STATE_NAMES, state)), "action": a, "reward": r_pred})
+        state = state + ds_pred
+    return pd.DataFrame(rows)
+
+
+def play_game(cfg: TrainConfig, J: np.ndarray | None = None, *, steps: int = 100, game_seed: int = 0) -> pd.DataFrame:
+    """One real game on run ``cfg``'s chip with policy weights ``J`` (default: the initial, random
+    ones), without learning; one row per step: state, action, reward, agent spike count."""
+    runner = PaperChipRunner(dataclasses.replace(cfg, condition="baseline"))
+    policy = Policy(N_HIDDEN, stream(cfg.seed, "policy"), lr=cfg.policy_lr)
+    if J is not None:
+        policy.J = np.asarray(J, dtype=float).reshape(policy.J.shape)
+    env = Pong(game_seed)
+    state = env.start_game()
+    rows = []
+    for step in range(steps):
+        c = runner.agent_counts(state)
+        a, pi = policy.act(c)
+        new_state, r, done = env.step(a)
+        rows.append({"step": step, **dict(zip(STATE_NAMES, state)), "action": a, "reward": r,
+                     "agent_spikes": int(c.sum())})
+        state = new_state
+        if done:
+            break
+    env.close()
+    return pd.DataFrame(rows)
+
+
+def run_path(cfg: TrainConfig, directory: Path | str) -> Path:
+    """``<dir>/<condition>_<fidelity>_wait<ms>_seed<N>_<hash>.json``; the hash covers the whole config."""
+    digest = hashlib.sha256(json.dumps(cfg.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+    return Path(directory) / f"{cfg.condition}_{cfg.fidelity}_wait{cfg.wait_ms:g}_seed{cfg.seed}_{digest}.json"
+
+
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:
-    """Write ``<dir>/<condition>_seed<N>.json`` atomically: config, library version, per-game rows."""
+    """Write :func:`run_path` atomically: config, library version, per-game rows."""
     from . import __version__
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{cfg.condition}_{cfg.fidelity}_wait{cfg.wait_ms:g}_seed{cfg.seed}.json"
-    payload = {"config": cfg.to_dict(), "version": __version__, "table": table.to_dict(orient="list")}
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f)
-    os.replace(tmp, path)
+    path = run_path(cfg, directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"config": cfg.to_dict(), "version": __version__, "table": table.to_dict(orient="list"),
+               "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -177,6 +266,8 @@ def load_run(path: Path | str) -> pd.DataFrame:
         table = pd.DataFrame(payload["table"])
         table.attrs["config"] = payload["config"]
         table.attrs["version"] = payload["version"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        table.attrs["policy_J"] = payload.get("policy_J")
+        table.attrs["model_W"] = payload.get("model_W")
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as err:
         raise ValueError(f"results file {path} is corrupt or not a neurodream run ({err})") from None
     return table

@@ -6,11 +6,12 @@ import sys
 import numpy as np
 import pytest
 
-from neurodream.chip import _layout as L
+from neurodream.chip import Calibration, _layout as L
 from neurodream.chip import Emulator, PAPER_AGENT_BIASES, Stimulus
 from neurodream.chip.mismatch import lognormal_factors
 from neurodream.encoding import encode
 from neurodream.networks import build_paper_chip
+from neurodream.pong import random_states
 
 
 @pytest.mark.parametrize("cv", [0.05, 0.2, 0.3])
@@ -37,12 +38,14 @@ def test_chip_parameters_carry_the_mismatch():
 
 
 STATES = [[120, 60, 100, 80], [30, 200, 150, 40], [200, 120, 60, 190]]
+ACTIVE = Calibration().replace(core_unset_biases={})
+"""The cAER default pulse (130 us) on every core: many spikes per window, the RK4 fallback busy."""
 
 
-def _counts(seed, chip_seed=0, engine="fast"):
+def _counts(seed, chip_seed=0, engine="fast", calibration=ACTIVE, states=STATES):
     net = build_paper_chip(chip_seed).network
-    chip = Emulator(net, seed=seed, engine=engine)
-    out = [chip.run(0.01, encode(s)) for s in STATES]
+    chip = Emulator(net, calibration, seed=seed, engine=engine)
+    out = [chip.run(0.01, encode(s)) for s in states]
     return np.array([r.counts for r in out]), np.concatenate([r.spike_times_s for r in out])
 
 
@@ -65,16 +68,26 @@ def test_fast_engine_agrees_with_the_reference_on_pong_input():
     assert np.abs(fast - ref).max() <= 1
 
 
+def test_fast_engine_agrees_with_the_reference_in_the_calibrated_sparse_regime():
+    # the default calibration: a few spikes per window, most neurons quiet or near threshold for long
+    states = random_states(25, seed=3)
+    fast, t_fast = _counts(2, calibration=None, states=states)
+    ref, t_ref = _counts(2, engine="reference", calibration=None, states=states)
+    assert ref.sum() >= 100  # the regime really spikes
+    assert abs(fast.sum() - ref.sum()) <= 0.02 * ref.sum()
+    assert (fast != ref).sum() <= 0.03 * ref.sum()  # as in the active regime: <= 3 % of the spikes
+
+
 _SCRIPT = """
 import json, numpy as np
-from neurodream.chip import Emulator, Network, Stimulus, PAPER_WORLD_MODEL_BIASES
+from neurodream.chip import Calibration, Emulator, Network, Stimulus, PAPER_WORLD_MODEL_BIASES
 net = Network(generator_chip=3)
 idx = net.add_neurons(3, 2, range(1, 9))
 net.set_biases(3, 2, PAPER_WORLD_MODEL_BIASES)
 for k, i in enumerate(idx):
     net.connect_generator(k % 3, int(i), "NMDA", weight=4)
     net.connect_generator(3 + k % 2, int(i), "NMDA", weight=3)
-chip = Emulator(net, seed=5)
+chip = Emulator(net, Calibration().replace(core_unset_biases={}), seed=5)  # 130 us pulses: spikes
 stim = Stimulus.from_spike_times([0, 1, 2, 3, 4, 0], [0, 0, 1e-3, 2e-3, 2e-3, 6e-3])
 r = [chip.run(0.01, stim) for _ in range(2)]
 print(json.dumps({"counts": [x.counts.tolist() for x in r],

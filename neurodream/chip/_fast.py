@@ -29,7 +29,8 @@ import numpy as np
 
 from . import _layout as L
 from ._dpi import dpi_charge, dpi_decay, dpi_pulse
-from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U, rk4_window
+from ._dpi import membrane_rate
+from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U, MAX_LOG_STEP, emit_spike, rk4_window
 
 FEEDBACK_TOL = 1e-3
 """Positive feedback below this fraction of the leak current is neglected by the fast path."""
@@ -39,6 +40,8 @@ SPLIT_TOL = 0.05
 RK4_CHUNK_FRACTION = 1.0 / 8.0
 """A chunk refused near threshold is halved down to this fraction of the macro step before RK4
 takes it, so that RK4 covers only the part of the window where the feedback matters."""
+SMALL_FLOW = 1e-3
+"""Input flows moving ln(I_mem) by less than this are inverted by series instead of Newton."""
 REFUSE_SPLIT = -1
 REFUSE_RK4 = -2
 
@@ -121,18 +124,26 @@ def invert_psi(target, i_th, i_nt, i0, gated, y_start=math.inf):
 def apply_flow(i_mem, dpsi, i_th, i_nt, i0, gated):
     """Membrane current after an input flow that raises ``psi`` (psi_a if ``gated``) by ``dpsi``.
 
-    Newton starts from the first-order guess ``ln I + dpsi I_th / (I + a + b/I)`` (``d psi/d ln I``).
+    A flow that moves ``ln I`` by less than ``SMALL_FLOW`` is inverted by its series to second order;
+    larger ones by Newton from the first-order guess ``ln I + dpsi I_th / (I + a + b/I)``.
     """
     if gated:
         a = i_nt + i_th
         b = i_nt * i_th
-        target = psi_a(i_mem, i_th, i_nt, i0) + dpsi
     else:
         a = i_th
         b = 0.0
+    d1 = (i_mem + a + b / i_mem) / i_th  # d psi / d ln I
+    dy = dpsi / d1
+    if abs(dy) < SMALL_FLOW:
+        # inverse series to second order: error O(dy^3) < 1e-9 in ln I
+        d2 = (i_mem - b / i_mem) / i_th
+        return max(i_mem * math.exp(dy - 0.5 * d2 * dy * dy / d1), i0)
+    if gated:
+        target = psi_a(i_mem, i_th, i_nt, i0) + dpsi
+    else:
         target = psi_b(i_mem, i_th, i0) + dpsi
-    guess = math.log(i_mem) + dpsi * i_th / (i_mem + a + b / i_mem)
-    return invert_psi(target, i_th, i_nt, i0, gated, guess)
+    return invert_psi(target, i_th, i_nt, i0, gated, math.log(i_mem) + dy)
 
 
 @nb.njit(**_JIT)
@@ -165,9 +176,10 @@ def fast_chunk(
     i, ta, tb, p, mem, syn, drive, nact,
     conn_end, conn_type, conn_mult, in_ptr, in_conn,
     ev_time, ev_conn, k_start, ev_hi,
-    loc_end, seg_t, seg_h, seg_ql, i_safe,
+    loc_end, seg_t, seg_h, seg_ql, i_safe, clamped,
 ):
-    """Try to advance neuron ``i`` over ``[ta, tb)`` without RK4.
+    """Try to advance neuron ``i`` over ``[ta, tb)`` without RK4 (``clamped``: the membrane is held
+    (refractory period), only the synapses and the AHP move).
 
     Returns the index of the first unprocessed event, or (state untouched) ``REFUSE_SPLIT`` when
     the leak splitting error would be too large (or too many segments) and ``REFUSE_RK4`` when the
@@ -358,49 +370,58 @@ def fast_chunk(
         t = t_next
         if n_seg >= seg_t.shape[0] and t < tb:
             return REFUSE_SPLIT
+    u = mem[i, M_U]
+    if clamped:
+        b_min = 0.0
+        qa = 0.0
+        qb = 0.0
     if b_min < 0.0:
         return REFUSE_RK4
-    # --- membrane: validity of the splitting
-    ta_c = ma1 / qa if qa > 0.0 else 0.5 * (ta + tb)
-    tb_c = mb1 / wb if wb > 0.0 else 0.5 * (ta + tb)
-    var_a = max(ma2 / qa - ta_c * ta_c, 0.0) if qa > 0.0 else 0.0
-    var_b = max(mb2 / wb - tb_c * tb_c, 0.0) if wb > 0.0 else 0.0
-    if r * l_max * math.sqrt(max(var_a, var_b)) > SPLIT_TOL:
-        return REFUSE_SPLIT
-    # upper bound of the membrane current in the chunk: both input flows, no leak, no feedback
-    u0 = mem[i, M_U]
-    i_mem = i0 * math.exp(u0)
-    bound = apply_flow(i_mem, r * qa, i_th, i_nt, i0, True) if qa > 0.0 else i_mem
-    if qb > 0.0:
-        bound = apply_flow(bound, r * qb, i_th, i_nt, i0, False)
-    if bound >= i_safe:
-        return REFUSE_RK4
-    # leak to the first centroid, first flow, leak to the second, second flow, leak to the end
-    if ta_c <= tb_c:
-        t1c = ta_c
-        t2c = tb_c
-    else:
-        t1c = tb_c
-        t2c = ta_c
-    u = u0 - r * _leak_between(ta, t1c, seg_t, seg_h, seg_ql, n_seg)
-    if u < 0.0:
-        u = 0.0
-    for flow in range(2):
-        first_is_a = ta_c <= tb_c
-        use_a = first_is_a if flow == 0 else not first_is_a
-        i_mem = i0 * math.exp(u)
-        if use_a:
-            if qa > 0.0:
-                i_mem = apply_flow(i_mem, r * qa, i_th, i_nt, i0, True)
-        elif qb != 0.0:
-            i_mem = apply_flow(i_mem, r * qb, i_th, i_nt, i0, False)
-        u = math.log(i_mem / i0)
-        if flow == 0:
-            u -= r * _leak_between(t1c, t2c, seg_t, seg_h, seg_ql, n_seg)
+    # --- membrane (held while clamped): validity of the splitting
+    if not clamped:
+        ta_c = ma1 / qa if qa > 0.0 else 0.5 * (ta + tb)
+        tb_c = mb1 / wb if wb > 0.0 else 0.5 * (ta + tb)
+        var_a = max(ma2 / qa - ta_c * ta_c, 0.0) if qa > 0.0 else 0.0
+        var_b = max(mb2 / wb - tb_c * tb_c, 0.0) if wb > 0.0 else 0.0
+        if r * l_max * math.sqrt(max(var_a, var_b)) > SPLIT_TOL:
+            return REFUSE_SPLIT
+        # upper bound of the membrane current in the chunk: both input flows, no leak, no feedback.
+        # Without Newton: psi_a(I) >= (I - I_nt I_th / I0) / I_th and psi_b(I) >= I / I_th for I >= I0.
+        u0 = mem[i, M_U]
+        i_mem = i0 * math.exp(u0)
+        bound = i_mem
+        if qa > 0.0:
+            bound = max(i_th * (psi_a(i_mem, i_th, i_nt, i0) + r * qa) + i_nt * i_th / i0, i_mem)
+        if qb > 0.0:
+            bound = i_th * (psi_b(bound, i_th, i0) + r * qb)
+        if bound >= i_safe:
+            return REFUSE_RK4
+        # leak to the first centroid, first flow, leak to the second, second flow, leak to the end
+        if ta_c <= tb_c:
+            t1c = ta_c
+            t2c = tb_c
         else:
-            u -= r * _leak_between(t2c, tb, seg_t, seg_h, seg_ql, n_seg)
+            t1c = tb_c
+            t2c = ta_c
+        u = u0 - r * _leak_between(ta, t1c, seg_t, seg_h, seg_ql, n_seg)
         if u < 0.0:
             u = 0.0
+        for flow in range(2):
+            first_is_a = ta_c <= tb_c
+            use_a = first_is_a if flow == 0 else not first_is_a
+            i_mem = i0 * math.exp(u)
+            if use_a:
+                if qa > 0.0:
+                    i_mem = apply_flow(i_mem, r * qa, i_th, i_nt, i0, True)
+            elif qb != 0.0:
+                i_mem = apply_flow(i_mem, r * qb, i_th, i_nt, i0, False)
+            u = math.log(i_mem / i0)
+            if flow == 0:
+                u -= r * _leak_between(t1c, t2c, seg_t, seg_h, seg_ql, n_seg)
+            else:
+                u -= r * _leak_between(t2c, tb, seg_t, seg_h, seg_ql, n_seg)
+            if u < 0.0:
+                u = 0.0
     # --- commit
     for j in range(n_in):
         conn_end[in_conn[c_lo + j]] = loc_end[j]
@@ -425,7 +446,93 @@ def fast_chunk(
     return k
 
 
+QUIET_SYN_LOG_STEP = 0.3
+"""Quiet chunks: largest decay of a synaptic log-current in one membrane RK4 step (the decay is
+exact; this only bounds how fast the membrane's input changes within a step)."""
+
+
+@nb.njit(inline="always", **_JIT)
+def is_quiet(i, ta, tb, mem, drive, ev_time, k, ev_hi):
+    """No input event in ``[ta, tb)``, no pulse running, not refractory: synapses only decay."""
+    if k < ev_hi and ev_time[k] < tb:
+        return False
+    if mem[i, M_REF] > ta or mem[i, M_AHP_END] != INACTIVE:
+        return False
+    for s in range(5):
+        if drive[i, s] != 0.0:
+            return False
+    return True
+
+
 @nb.njit(**_JIT)
+def _quiet_currents(t, ta, p, i, syn, ahp0, buf):
+    # exact DPI decay of every synapse type from ta (floored at I0); returns the AHP current
+    i0 = p[i, L.I0]
+    for s in range(L.N_SYN):
+        buf[s] = max(syn[i, s] * math.exp(-(t - ta) / p[i, L.SYN_TAU + s]), i0)
+    return max(ahp0 * math.exp(-(t - ta) / p[i, L.AHP_TAU]), i0)
+
+
+@nb.njit(**_JIT)
+def quiet_chunk(i, ta, tb, h_max, p, mem, syn, drive, nact, counts, spk_neuron, spk_time, n_spk, buf):
+    """Advance a quiet neuron (:func:`is_quiet`) from ``ta`` towards ``tb``: the synapses and the AHP
+    decay exactly, the membrane alone is integrated by RK4 (steps limited as in the reference, and so
+    that no synaptic current decays by more than ``QUIET_SYN_LOG_STEP`` within one step).
+
+    Returns the time reached: ``tb``, or the time of a spike (the caller goes on from there).
+    """
+    i0 = p[i, L.I0]
+    u_spk = math.log(p[i, L.I_SPK] / i0)
+    ahp0 = mem[i, M_AHP]
+    decay_rate = 0.0  # fastest log-decay among the currents above their floor
+    for s in range(L.N_SYN):
+        if syn[i, s] > i0:
+            decay_rate = max(decay_rate, 1.0 / p[i, L.SYN_TAU + s])
+    if ahp0 > i0:
+        decay_rate = max(decay_rate, 1.0 / p[i, L.AHP_TAU])
+    u = mem[i, M_U]
+    t = ta
+    spiked = False
+    while t < tb:
+        h = min(h_max, tb - t)
+        ahp = _quiet_currents(t, ta, p, i, syn, ahp0, buf)
+        k1 = membrane_rate(u, buf, ahp, p, i)
+        if abs(k1) * h > MAX_LOG_STEP:
+            h = max(MAX_LOG_STEP / abs(k1), 1e-13)
+        if decay_rate * h > QUIET_SYN_LOG_STEP:
+            h = QUIET_SYN_LOG_STEP / decay_rate
+        h = min(h, tb - t)
+        ahp = _quiet_currents(t + 0.5 * h, ta, p, i, syn, ahp0, buf)
+        k2 = membrane_rate(u + 0.5 * h * k1, buf, ahp, p, i)
+        k3 = membrane_rate(u + 0.5 * h * k2, buf, ahp, p, i)
+        ahp = _quiet_currents(t + h, ta, p, i, syn, ahp0, buf)
+        k4 = membrane_rate(u + h * k3, buf, ahp, p, i)
+        u_new = max(u + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4), 0.0)
+        if u_new >= u_spk:
+            t = t + h * (u_spk - u) / (u_new - u)
+            spiked = True
+            break
+        u = u_new
+        t = t + h if tb - (t + h) > 1e-15 * max(1.0, tb) else tb
+        # currents that reached their floor stop limiting the step
+        if decay_rate > 0.0:
+            decay_rate = 0.0
+            for s in range(L.N_SYN):
+                if buf[s] > i0:
+                    decay_rate = max(decay_rate, 1.0 / p[i, L.SYN_TAU + s])
+            if ahp > i0:
+                decay_rate = max(decay_rate, 1.0 / p[i, L.AHP_TAU])
+    ahp = _quiet_currents(t, ta, p, i, syn, ahp0, buf)
+    for s in range(L.N_SYN):
+        syn[i, s] = buf[s]
+    mem[i, M_AHP] = ahp
+    mem[i, M_U] = u
+    if spiked:
+        emit_spike(i, t, p, mem, drive, nact, counts, spk_neuron, spk_time, n_spk)
+    return t
+
+
+@nb.njit(inline="always", **_JIT)
 def at_rest(i, p, mem, syn, drive):
     """True if neuron ``i`` sits at its floor with nothing active (it will stay there without input)."""
     if mem[i, M_U] != 0.0 or mem[i, M_AHP_END] != INACTIVE or drive[i, 4] != 0.0:
@@ -446,9 +553,15 @@ def fast_window(
     ev_time, ev_conn, ev_lo, ev_hi,
     counts, spk_neuron, spk_time, n_spk,
     rec_slot, rec_times, rec_next, rec_out,
-    rest_stable, loc_end, seg_t, seg_h, seg_ql, stats,
+    rest_stable, loc_end, seg_t, seg_h, seg_ql, stats, quiet_buf,
 ):
-    """Advance neuron ``i`` over ``[t0, t1)`` in chunks of ``h_macro``: fast path, else RK4."""
+    """Advance neuron ``i`` over ``[t0, t1)`` in chunks of ``h_macro``.
+
+    Each chunk goes by the fast path if it can; a refused chunk without input events or running
+    pulses is integrated by :func:`quiet_chunk`; one refused near threshold is halved (down to
+    ``RK4_CHUNK_FRACTION`` of the macro step) and retried; what is left, and refractory periods,
+    go to the reference RK4.
+    """
     if rec_slot[i] >= 0:
         rk4_window(i, t0, t1, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
                    in_ptr, in_conn, ev_time, ev_conn, ev_lo, ev_hi, counts, spk_neuron, spk_time,
@@ -459,7 +572,6 @@ def fast_window(
         stats[2] += 1
         return
     i_safe = safe_current(p, i)
-    h_min = h_macro * RK4_CHUNK_FRACTION
     h_rk4_chunk = h_macro * RK4_CHUNK_FRACTION
     tiny = 1e-15 * max(1.0, t1)
     k = ev_lo
@@ -471,20 +583,33 @@ def fast_window(
             tb = t1
         use_rk4 = False
         if mem[i, M_REF] > ta:
-            # refractory: RK4 up to the end of the refractory period (membrane clamped)
-            tb = min(max(mem[i, M_REF], ta + h_min), t1)
+            # refractory: membrane held up to the end of the period, synapses exact
+            tb = min(mem[i, M_REF], t1)
             if t1 - tb < tiny:
                 tb = t1
+            k_new = fast_chunk(i, ta, tb, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
+                               in_ptr, in_conn, ev_time, ev_conn, k, ev_hi, loc_end, seg_t, seg_h,
+                               seg_ql, i_safe, True)
+            if k_new >= 0:
+                k = k_new
+                stats[0] += 1
+                ta = tb
+                continue
             use_rk4 = True
         else:
             k_new = fast_chunk(i, ta, tb, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
                                in_ptr, in_conn, ev_time, ev_conn, k, ev_hi, loc_end, seg_t, seg_h,
-                               seg_ql, i_safe)
+                               seg_ql, i_safe, False)
             if k_new >= 0:
                 k = k_new
                 stats[0] += 1
                 ta = tb
                 h = min(2.0 * h, h_macro)
+                continue
+            if is_quiet(i, ta, tb, mem, drive, ev_time, k, ev_hi):
+                ta = quiet_chunk(i, ta, tb, h_rk4, p, mem, syn, drive, nact, counts, spk_neuron,
+                                 spk_time, n_spk, quiet_buf)
+                stats[1] += 1
                 continue
             if k_new == REFUSE_RK4 and h > h_rk4_chunk * 1.5:
                 h *= 0.5
@@ -523,6 +648,7 @@ def run_window(
     seg_t = np.empty(n_seg_max)
     seg_h = np.empty(n_seg_max)
     seg_ql = np.empty(n_seg_max)
+    quiet_buf = np.empty(L.N_SYN)
     for i in range(n):
         lo = ev_ptr[i]
         hi = ev_ptr[i + 1]
@@ -530,11 +656,13 @@ def run_window(
             rk4_window(i, t0, t1, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
                        in_ptr, in_conn, ev_time, ev_conn, lo, hi, counts, spk_neuron, spk_time,
                        n_spk, rec_slot, rec_times, rec_next, rec_out)
+        elif lo == hi and rest_stable[i] and rec_slot[i] < 0 and at_rest(i, p, mem, syn, drive):
+            stats[2] += 1  # at rest, nothing arrives: skip (checked here, a call costs more)
         else:
             fast_window(i, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type,
                         conn_mult, in_ptr, in_conn, ev_time, ev_conn, lo, hi, counts, spk_neuron,
                         spk_time, n_spk, rec_slot, rec_times, rec_next, rec_out, rest_stable,
-                        loc_end, seg_t, seg_h, seg_ql, stats)
+                        loc_end, seg_t, seg_h, seg_ql, stats, quiet_buf)
 
 
 @nb.njit(**_JIT)

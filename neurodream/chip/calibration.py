@@ -22,6 +22,13 @@ def _frozen(mapping: Mapping) -> Mapping:
     return MappingProxyType(dict(mapping))
 
 
+PAPER_CHIP = 3
+"""The chip the paper's networks use (its cores 0-1: agent, 2-3: world model)."""
+PAPER_AGENT_PULSE = (5, 45)
+PAPER_MODEL_PULSE = (4, 45)
+"""PULSE_PWLK_P of the agent and world-model cores (see ``CALIBRATION_SOURCES['core_unset_biases']``)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Calibration:
     """Physical and layout constants of the emulated chip (SI units).
@@ -51,11 +58,19 @@ class Calibration:
     unset_biases: Mapping[str, tuple[int, int]] = dataclasses.field(
         default_factory=lambda: _frozen({"PULSE_PWLK_P": (3, 106)})
     )
+    core_unset_biases: Mapping[str, Mapping[str, tuple[int, int]]] = dataclasses.field(
+        default_factory=lambda: _frozen({
+            f"{PAPER_CHIP}:{core}": _frozen({"PULSE_PWLK_P": code})
+            for core, code in ((0, PAPER_AGENT_PULSE), (1, PAPER_AGENT_PULSE),
+                               (2, PAPER_MODEL_PULSE), (3, PAPER_MODEL_PULSE))
+        })
+    )
+    """Per-core values of unset biases, keyed ``"chip:core"``; they override :attr:`unset_biases`."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name in ("bias_scale", "unset_biases", "C_syn_F"):
+            if field.name in ("bias_scale", "unset_biases", "core_unset_biases", "C_syn_F"):
                 continue
             if not (isinstance(value, (int, float)) and value > 0):
                 raise ValueError(f"calibration {field.name} = {value!r}: must be a positive number")
@@ -74,6 +89,17 @@ class Calibration:
             check_bias_name(name)
             unset[name] = check_code(*code, name=name)
         object.__setattr__(self, "unset_biases", _frozen(unset))
+        per_core = {}
+        for key, values in dict(self.core_unset_biases).items():
+            parts = str(key).split(":")
+            if len(parts) != 2 or not all(x.isdigit() for x in parts) or int(parts[0]) > 3 or int(parts[1]) > 3:
+                raise ValueError(f"calibration core_unset_biases key {key!r}: must be 'chip:core' with chip and core in 0-3")
+            codes = {}
+            for name, code in dict(values).items():
+                check_bias_name(name)
+                codes[name] = check_code(*code, name=name)
+            per_core[str(key)] = _frozen(codes)
+        object.__setattr__(self, "core_unset_biases", _frozen(per_core))
         if self.reset_current_A >= self.spike_threshold_A:
             raise ValueError(
                 f"reset current {self.reset_current_A} A must be below the spike threshold "
@@ -84,11 +110,14 @@ class Calibration:
         """A copy with some constants changed (validated like the original)."""
         return dataclasses.replace(self, **changes)
 
-    def resolve(self, biases: CoreBiases) -> CoreBiases:
-        """The core's biases with every unset name filled from :attr:`unset_biases` or (0, 0)."""
+    def resolve(self, biases: CoreBiases, core: tuple[int, int] | None = None) -> CoreBiases:
+        """The biases of core ``(chip, core)`` with every unset name filled from
+        :attr:`core_unset_biases` (that core's entry), else :attr:`unset_biases`, else (0, 0)."""
         from .biases import BIAS_NAMES
 
         full = {name: self.unset_biases.get(name, (0, 0)) for name in BIAS_NAMES}
+        if core is not None:
+            full.update(self.core_unset_biases.get(f"{core[0]}:{core[1]}", {}))
         full.update(biases)
         return CoreBiases(full)
 
@@ -101,6 +130,7 @@ class Calibration:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["bias_scale"] = dict(self.bias_scale)
         out["unset_biases"] = {k: list(v) for k, v in self.unset_biases.items()}
+        out["core_unset_biases"] = {c: {k: list(v) for k, v in m.items()} for c, m in self.core_unset_biases.items()}
         out["C_syn_F"] = list(self.C_syn_F)
         return out
 
@@ -114,6 +144,9 @@ class Calibration:
         data = dict(data)
         if "unset_biases" in data:
             data["unset_biases"] = {k: tuple(v) for k, v in data["unset_biases"].items()}
+        if "core_unset_biases" in data:
+            data["core_unset_biases"] = {c: {k: tuple(v) for k, v in m.items()}
+                                         for c, m in data["core_unset_biases"].items()}
         if "C_syn_F" in data:
             data["C_syn_F"] = tuple(data["C_syn_F"])
         return cls(**data)
@@ -146,5 +179,15 @@ CALIBRATION_SOURCES: Mapping[str, str] = _frozen(
         "unset_biases": "Biases the paper's code never sets keep samna's power-on value, which could not be "
         "read. PULSE_PWLK_P (3, 106) is the cAER default set (wzygzlm/caer dynapse_common.c); all other "
         "unset biases are (0, 0), i.e. the dark current.",
+        "core_unset_biases": "PULSE_PWLK_P is a per-core bias the paper's code never set; the authors tuned "
+        "their networks by looking at spike counts. With the cAER default (130 us pulses) the agent fires "
+        "2.3 spikes per neuron per 10 ms step on Pong states and its initial policy is deterministic "
+        "(entropy 0.04-0.08 nats), unlike the published near-random start (DESIGN.md, calibration "
+        "targets). No single width makes both presets sparse: the world model's NMDA weight is 7.5x "
+        "smaller and the DPI's gain per pulse is exponential in weight x width (notebook 01). The agent "
+        "cores (3:0, 3:1) get (5, 45), a 5 us pulse: ~3 agent spikes per step in all, initial policy "
+        "entropy ~0.9 of ln 3 = 1.10 nats; (5, 35) gave 17 spikes and entropy 0.35-0.6, (5, 60) 0.2-0.6 "
+        "spikes. The world-model cores (3:2, 3:3) get one coarse step lower, (4, 45) (40 us), which "
+        "compensates the weight ratio and gives them the same sparse regime.",
     }
 )

@@ -116,10 +116,12 @@ class CoreCircuit:
         return out
 
 
-def core_circuit(biases: CoreBiases, calibration: Calibration | None = None) -> CoreCircuit:
-    """Convert a core's biases (unset ones filled from the calibration) to circuit parameters."""
+def core_circuit(biases: CoreBiases, calibration: Calibration | None = None,
+                 core: tuple[int, int] | None = None) -> CoreCircuit:
+    """Convert the biases of core ``(chip, core)`` (unset ones filled from the calibration) to
+    circuit parameters."""
     cal = calibration or Calibration()
-    full = cal.resolve(biases)
+    full = cal.resolve(biases, core)
 
     def cur(name: str) -> float:
         return bias_to_current(name, full[name], cal)

@@ -56,7 +56,7 @@ def neuron_parameters(
     network: Network, calibration: Calibration, cv: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, dict[tuple[int, int], CoreCircuit]]:
     """Per-neuron parameter matrix (``_layout`` columns) with device mismatch applied."""
-    circuits = {core: core_circuit(network.biases(*core), calibration) for core in network.cores()}
+    circuits = {core: core_circuit(network.biases(*core), calibration, core) for core in network.cores()}
     n = network.n_neurons
     cal = calibration
     i0 = cal.dark_current_A

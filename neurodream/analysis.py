@@ -1,0 +1,170 @@
+"""The paper's statistics of learning runs (protocol §5): learning curves, final performance,
+Mann-Whitney U, games needed to reach a return level, and the random policy's return.
+
+Input everywhere: the tidy per-game table of :func:`neurodream.sweep.load_results` (columns
+``condition, seed, game, return, ...``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+BLOCK_GAMES = 50
+"""Learning curves: mean return of each block of 50 games, one point every 50 games."""
+SAVGOL = (9, 3)
+"""Savitzky-Golay window (points) and polynomial order applied to each run's block means."""
+FINAL_GAMES = 50
+"""Final performance: mean return of a run's last 50 games."""
+
+
+def learning_curves(table: pd.DataFrame, *, block: int = BLOCK_GAMES, savgol=SAVGOL) -> pd.DataFrame:
+    """One row per run and block: ``game`` (games played at the block's end), ``mean_return`` and
+    ``smoothed`` (Savitzky-Golay over the run's blocks when it has at least ``savgol[0]`` of them,
+    else the block means themselves)."""
+    from scipy.signal import savgol_filter
+
+    keys = [k for k in ("condition", "fidelity", "wait_ms", "seed") if k in table]
+    t = table.assign(block=table.game // block)
+    curves = t.groupby([*keys, "block"], as_index=False)["return"].mean().rename(columns={"return": "mean_return"})
+    curves["game"] = (curves.block + 1) * block
+    parts = []
+    for _, run in curves.groupby(keys, sort=False):
+        run = run.sort_values("block").copy()
+        y = run.mean_return.to_numpy()
+        run["smoothed"] = savgol_filter(y, *savgol) if y.size >= savgol[0] else y
+        parts.append(run)
+    return pd.concat(parts, ignore_index=True).drop(columns="block")
+
+
+def curve_bands(curves: pd.DataFrame, column: str = "smoothed") -> pd.DataFrame:
+    """Across seeds, per condition and game: mean, SD, 80th percentile and number of runs."""
+    keys = [k for k in ("condition", "fidelity", "wait_ms") if k in curves]
+    g = curves.groupby([*keys, "game"])[column]
+    return pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "p80": g.quantile(0.8), "runs": g.size()}).reset_index()
+
+
+def final_performance(table: pd.DataFrame, last: int = FINAL_GAMES) -> pd.DataFrame:
+    """Per run: mean return of its last ``last`` games (``final_return``)."""
+    keys = [k for k in ("condition", "fidelity", "wait_ms", "seed") if k in table]
+    n = table.groupby(keys)["game"].transform("max")
+    tail = table[table.game > n - last]
+    return tail.groupby(keys, as_index=False)["return"].mean().rename(columns={"return": "final_return"})
+
+
+def mann_whitney(final: pd.DataFrame, better: str = "dreaming", worse: str = "baseline") -> dict:
+    """One-sided Mann-Whitney U test that ``better``'s final returns exceed ``worse``'s (the paper's
+    test); U is ``better``'s statistic."""
+    from scipy.stats import mannwhitneyu
+
+    a = final.loc[final.condition == better, "final_return"].to_numpy()
+    b = final.loc[final.condition == worse, "final_return"].to_numpy()
+    if a.size == 0 or b.size == 0:
+        raise ValueError(f"need final returns of both {better!r} and {worse!r}; got {a.size} and {b.size} runs")
+    res = mannwhitneyu(a, b, alternative="greater")
+    return {"U": float(res.statistic), "p": float(res.pvalue), "n_" + better: int(a.size), "n_" + worse: int(b.size)}
+
+
+def games_to_reach(bands: pd.DataFrame, levels, column: str = "mean") -> pd.DataFrame:
+    """First game at which each condition's mean curve reaches each return level (NaN: never)."""
+    rows = []
+    keys = [k for k in ("condition", "fidelity", "wait_ms") if k in bands]
+    for key, g in bands.groupby(keys):
+        g = g.sort_values("game")
+        for level in levels:
+            hit = g.loc[g[column] >= level, "game"]
+            rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))),
+                         "level": level, "games": float(hit.iloc[0]) if len(hit) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def random_policy_return(games: int = 100, steps: int = 100, seed: int = 0) -> tuple[float, float]:
+    """Mean and SD of the return of a uniformly random policy over ``games`` games of ``steps`` steps."""
+    from .pong import Pong
+
+    rng = np.random.default_rng(seed)
+    env = Pong(seed)
+    out = []
+    for _ in range(games):
+        env.start_game()
+        ret = 0.0
+        for _ in range(steps):
+            _, r, done = env.step(int(rng.integers(3)))
+            ret += r
+            if done:
+                break
+        out.append(ret)
+    env.close()
+    return float(np.mean(out)), float(np.std(out, ddof=1))
+
+
+PUBLISHED = {
+    ("final_mean", "dreaming"): 0.36, ("final_sd", "dreaming"): 0.48,
+    ("final_mean", "baseline"): -0.24, ("final_sd", "baseline"): 0.65,
+    ("mann_whitney_U", "dreaming>baseline"): 83.0, ("mann_whitney_p", "dreaming>baseline"): 0.007,
+    ("start_mean", "baseline"): -1.65, ("start_mean", "dreaming"): -1.65, ("random_policy", "-"): -1.68,
+}
+"""The paper's numbers (10 runs per condition, 2000 games), for the summary's comparison column."""
+
+
+def summary_rows(final: pd.DataFrame, mw: dict | None, reach: pd.DataFrame, random_mean: float, *,
+                 runs: dict, games: int, fidelity: str, curves: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The numbers the README quotes, each beside the published value where there is one."""
+    rows = [{"quantity": "random_policy", "condition": "-", "value": random_mean}]
+    for cond, f in final.groupby("condition"):
+        rows += [{"quantity": "runs", "condition": cond, "value": runs.get(cond, np.nan)},
+                 {"quantity": "games_per_run", "condition": cond, "value": games},
+                 {"quantity": "final_mean", "condition": cond, "value": f.final_return.mean()},
+                 {"quantity": "final_sd", "condition": cond, "value": f.final_return.std(ddof=1)}]
+    if curves is not None:
+        first = curves[curves.game == curves.game.min()].groupby("condition").mean_return.mean()
+        rows += [{"quantity": "start_mean", "condition": c, "value": v} for c, v in first.items()]
+    if mw:
+        rows += [{"quantity": "mann_whitney_U", "condition": "dreaming>baseline", "value": mw["U"]},
+                 {"quantity": "mann_whitney_p", "condition": "dreaming>baseline", "value": mw["p"]}]
+    for level, row in reach.iterrows():
+        for cond, g in row.items():
+            rows.append({"quantity": f"games_to_{level:+.1f}", "condition": cond, "value": g})
+    out = pd.DataFrame(rows)
+    out["published"] = [PUBLISHED.get((q, c), np.nan) for q, c in zip(out.quantity, out.condition)]
+    out["fidelity"] = fidelity
+    return out
+
+
+README_START = "<!-- summary:start -->"
+README_END = "<!-- summary:end -->"
+
+
+def write_summary(summary: pd.DataFrame, directory, fidelity: str, readme=None) -> None:
+    """Write ``summary_<fidelity>.csv``/``.md`` into ``directory``; for ``paper`` fidelity also
+    replace the README's block between the summary markers with the table (numbers come from here)."""
+    from pathlib import Path
+
+    directory = Path(directory)
+    summary.to_csv(directory / f"summary_{fidelity}.csv", index=False)
+    md = summary.to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else _markdown(summary)
+    (directory / f"summary_{fidelity}.md").write_text(md + "\n")
+    readme = Path(readme) if readme else directory.parent / "README.md"
+    if fidelity == "paper" and readme.exists():
+        text = readme.read_text()
+        if README_START in text and README_END in text:
+            head, rest = text.split(README_START, 1)
+            _, tail = rest.split(README_END, 1)
+            readme.write_text(f"{head}{README_START}\n{md}\n{README_END}{tail}")
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _markdown(df: pd.DataFrame) -> str:
+    def fmt(v):
+        return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
+
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)

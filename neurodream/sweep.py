@@ -1,0 +1,111 @@
+"""Sweeps: many training runs (seeds x conditions x settings) in parallel, cached one file per run.
+
+>>> from neurodream.sweep import grid, sweep, load_results
+>>> configs = grid(conditions=["baseline", "dreaming"], seeds=range(10), games=2000)
+>>> sweep(configs, "data", n_jobs=2)               # doctest: +SKIP
+>>> table = load_results("data", games=2000)       # doctest: +SKIP
+
+Each run is written atomically to its own file (:func:`neurodream.training.save_run`) whose name
+carries a hash of the whole config, so a sweep that is interrupted and started again skips every
+run already on disk and loses nothing. A run file that cannot be read is reported and recomputed.
+The same sweep runs on a Dask cluster when given a scheduler address (joblib's dask backend).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from .training import TrainConfig, load_run, run_path, save_run, train
+
+CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv", "dream_steps")
+"""Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``)."""
+
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def data_dir(quick: bool) -> Path:
+    """data/ (committed results), or data/quick/ (not committed) for ``make figures QUICK=1``."""
+    return DATA / "quick" if quick else DATA
+
+
+def grid(*, conditions: Sequence[str] = ("baseline", "dreaming"), seeds: Iterable[int] = range(10),
+         wait_ms: Sequence[float] = (10.0,), **fixed) -> list[TrainConfig]:
+    """Every combination of seed x condition x wait time, with the other config fields ``fixed``.
+
+    Seed-major order: a sweep cut short has finished whole seeds of every condition."""
+    return [TrainConfig(condition=c, seed=int(s), wait_ms=float(w), **fixed)
+            for s, c, w in itertools.product(list(seeds), conditions, wait_ms)]
+
+
+def cached(cfg: TrainConfig, out_dir: Path | str) -> bool:
+    """True if a readable result of exactly this config is on disk."""
+    path = run_path(cfg, out_dir)
+    if not path.exists():
+        return False
+    try:
+        table = load_run(path)
+    except ValueError as err:
+        warnings.warn(f"{err}; the run will be recomputed", stacklevel=2)
+        return False
+    return table.attrs["config"] == cfg.to_dict()
+
+
+def run_one(cfg: TrainConfig, out_dir: Path | str) -> Path:
+    """Train one run and save it, unless its result is already on disk; returns the file."""
+    if not cached(cfg, out_dir):
+        save_run(train(cfg, progress=False), cfg, out_dir)
+    return run_path(cfg, out_dir)
+
+
+def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_jobs: int = -1,
+          scheduler: str | None = None, progress: bool = True) -> list[Path]:
+    """Run every config not yet on disk, ``n_jobs`` at a time on local cores (joblib), or on the Dask
+    cluster at ``scheduler`` (e.g. ``"tcp://host:8786"``); returns the result files in config order."""
+    configs = list(configs)
+    names = [run_path(c, out_dir).name for c in configs]
+    if len(set(names)) != len(names):
+        raise ValueError("the sweep lists the same config twice")
+    todo = [c for c in configs if not cached(c, out_dir)]
+    if todo:
+        jobs = (delayed(run_one)(c, out_dir) for c in todo)
+        if scheduler is None:
+            runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            for _ in tqdm(runner(jobs), total=len(todo), desc="runs", disable=not progress):
+                pass
+        else:
+            from dask.distributed import Client
+            from joblib import parallel_config
+
+            with Client(scheduler), parallel_config(backend="dask"):
+                Parallel()(jobs)
+    return [run_path(c, out_dir) for c in configs]
+
+
+def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
+    """Every run in ``out_dir`` as one tidy DataFrame (one row per game, config fields as columns),
+    keeping runs whose config matches ``where`` (e.g. ``games=2000, fidelity="paper"``)."""
+    frames = []
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = set(where) - fields
+    if unknown:
+        raise ValueError(f"unknown config fields {sorted(unknown)}; allowed: {sorted(fields)}")
+    for path in sorted(Path(out_dir).glob("*.json")):
+        table = load_run(path)
+        cfg = table.attrs["config"]
+        if any(cfg.get(k) != v for k, v in where.items()):
+            continue
+        for col in CONFIG_COLUMNS:
+            table[col] = cfg[col]
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame(columns=["game", "return", *CONFIG_COLUMNS])
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,107 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Dreaming: the world model and the agent that learns from it
+#
+# With dreaming, a second network on the same chip (the world model: the same place-cell input, 510
+# neurons, 4 state-change and 1 reward readout) learns to predict the game at every real step. After
+# each real game the agent plays a 50-step game imagined by the world model and learns from it too
+# (protocol §3.5). Fidelity `paper`: the world model's action inputs are unconnected, as in the
+# released code, so it cannot know which action was taken.
+
+# %% tags=["parameters"]
+quick = 0  # 1: tiny sizes, for CI
+seeds = 10
+games = 2000
+jobs = 2
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from neurodream import analysis
+from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.sweep import data_dir, grid, load_results, sweep
+from neurodream.training import STATE_NAMES, dream_beside_real, load_run, run_path
+
+use_style()
+if quick:
+    seeds, games = 2, 3
+OUT, DATA = figure_dir(quick), data_dir(quick)
+configs = grid(conditions=["dreaming"], seeds=range(seeds), games=games)
+sweep(configs, DATA, n_jobs=jobs)
+table = load_results(DATA, condition="dreaming", games=games, fidelity="paper", wait_ms=10.0)
+table = table[table.seed < seeds]
+print(f"{table.seed.nunique()} runs x {games} games")
+
+# %% [markdown]
+# ## The world model learning
+# Mean absolute error of the predicted state change (RAM units per step, jumps over 30 clipped to 0)
+# and of the reward trace, per 50-game block.
+
+# %%
+blocks = table.assign(block=(table.game // 50 + 1) * 50)
+fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+for ax, col, label in ((axes[0], "model_state_error", "state-change error (RAM units)"),
+                       (axes[1], "model_reward_error", "reward-trace error")):
+    err = blocks.groupby(["seed", "block"])[col].mean().unstack(0)
+    ax.plot(err.index, err.values, color=CONDITION_COLOURS["dreaming"], alpha=0.5)
+    ax.set(xlabel="games played", ylabel=label, title=label.split(" (")[0])
+spk = blocks.groupby(["seed", "block"])[["agent_spikes_per_step", "model_spikes_per_step"]].mean().groupby("block").mean()
+axes[2].plot(spk.index, spk.agent_spikes_per_step, label="agent")
+axes[2].plot(spk.index, spk.model_spikes_per_step, label="world model")
+axes[2].set(xlabel="games played", ylabel="spikes per step (510 neurons, both windows)", title="activity")
+axes[2].legend(fontsize=8)
+fig.suptitle(f"World model, fidelity 'paper', {table.seed.nunique()} runs x {games} games")
+save(fig, "03_world_model_learning", OUT)
+
+# %% [markdown]
+# ## Predicted and real state changes, and a dream beside a real game
+# Run 0's final readouts: one real game with the world model predicting each step, and a 50-step dream
+# from the same start state (the state then evolves only by the world model's predictions).
+
+# %%
+cfg0 = configs[0]
+saved = load_run(run_path(cfg0, DATA)).attrs
+both = dream_beside_real(cfg0, saved["policy_J"], saved["model_W"], steps=50)
+real, dream = both[both.kind == "real"], both[both.kind == "dream"]
+fig, axes = plt.subplots(1, 5, figsize=(18, 3.6))
+for ax, name in zip(axes[:4], STATE_NAMES):
+    ax.scatter(real[f"real_d{name}"], real[f"pred_d{name}"], s=10)
+    lim = max(1.0, np.abs(real[[f"real_d{name}", f"pred_d{name}"]].to_numpy()).max())
+    ax.plot([-lim, lim], [-lim, lim], color="grey", lw=0.8)
+    ax.set(xlabel=f"real change of {name}", ylabel="predicted", title=name)
+axes[4].plot(real.step, real.ball_y, label="real ball y")
+axes[4].plot(dream.step, dream.ball_y, "--", label="dreamt ball y")
+axes[4].plot(real.step, real.player_y, label="real paddle y")
+axes[4].plot(dream.step, dream.player_y, "--", label="dreamt paddle y")
+axes[4].set(xlabel="step", ylabel="RAM position", title="real game vs dream")
+axes[4].legend(fontsize=7)
+save(fig, "03_dream_vs_real", OUT)
+
+# %% [markdown]
+# ## The dreaming agent's learning
+
+# %%
+curves = analysis.learning_curves(table)
+random_mean, _ = analysis.random_policy_return(20 if quick else 200)
+fig, ax = plt.subplots(figsize=(7, 4))
+for _, run in curves.groupby("seed"):
+    ax.plot(run.game, run.mean_return, color=CONDITION_COLOURS["dreaming"], alpha=0.3, lw=0.8)
+mean = curves.groupby("game").mean_return.mean()
+ax.plot(mean.index, mean.values, color=CONDITION_COLOURS["dreaming"], lw=2.5, label="mean over runs")
+ax.axhline(random_mean, ls=":", color="k", label="random policy")
+ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks)",
+       title=f"Dreaming agent, fidelity 'paper', {table.seed.nunique()} runs")
+ax.legend(fontsize=8)
+save(fig, "03_dreaming_learning", OUT)

@@ -1,0 +1,71 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · Wait time per network step: 10, 20 and 50 ms
+#
+# On the chip each network step waits a fixed time while the neurons integrate the input (the
+# emulator's window). The paper compared 10, 20 and 50 ms. Here: how learning and time depend on it.
+# "Chip time" is what the chip itself needs, one window per agent step plus one per world-model step
+# (awake and dreaming); "emulator time" is this machine's wall time per game, environment and learning
+# included.
+
+# %% tags=["parameters"]
+quick = 0
+seeds = 2
+games = 300
+jobs = 2
+waits_ms = [10.0, 20.0, 50.0]
+
+# %%
+import matplotlib.pyplot as plt
+
+from neurodream import analysis
+from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.sweep import data_dir, grid, load_results, sweep
+
+use_style()
+if quick:
+    seeds, games = 1, 2
+OUT, DATA = figure_dir(quick), data_dir(quick)
+sweep(grid(conditions=["baseline", "dreaming"], seeds=range(seeds), games=games, wait_ms=waits_ms), DATA, n_jobs=jobs)
+table = load_results(DATA, games=games, fidelity="paper")
+table = table[(table.seed < seeds) & table.wait_ms.isin(waits_ms)]
+
+# %%
+table["windows"] = table.real_steps * (1 + (table.condition == "dreaming")) + 2 * table.dream_steps
+table["chip_s"] = table.windows * table.wait_ms * 1e-3
+per_game = table.groupby(["condition", "wait_ms"]).agg(chip_s=("chip_s", "mean"), emulator_s=("wall_s", "mean")).reset_index()
+final = analysis.final_performance(table).groupby(["condition", "wait_ms"]).final_return.agg(["mean", "std", "count"])
+per_game["speed_vs_chip"] = per_game.chip_s / per_game.emulator_s
+per_game.merge(final.reset_index(), on=["condition", "wait_ms"])
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+width = 0.38
+for k, (cond, g) in enumerate(per_game.groupby("condition")):
+    x = range(len(g))
+    axes[0].bar([i + (k - 0.5) * width for i in x], g.chip_s, width, color=CONDITION_COLOURS[cond], alpha=0.45,
+                label=f"{cond}: chip")
+    axes[0].bar([i + (k - 0.5) * width for i in x], g.emulator_s, width * 0.5, color=CONDITION_COLOURS[cond],
+                label=f"{cond}: emulator (this machine)")
+    axes[0].set_xticks(list(x), [f"{w:g} ms" for w in g.wait_ms])
+axes[0].set(ylabel="seconds per game", title="time per game")
+axes[0].legend(fontsize=7)
+curves = analysis.learning_curves(table)
+for (cond, wait), c in curves.groupby(["condition", "wait_ms"]):
+    m = c.groupby("game").mean_return.mean()
+    axes[1].plot(m.index, m.values, color=CONDITION_COLOURS[cond], lw=1 + wait / 25, label=f"{cond}, {wait:g} ms")
+axes[1].set(xlabel="real games played", ylabel="mean return (50-game blocks)", title="learning")
+axes[1].legend(fontsize=7)
+fig.suptitle(f"Wait times, fidelity 'paper', {seeds} run(s) x {games} games per setting")
+save(fig, "05_timing", OUT)

@@ -1,0 +1,41 @@
+"""The paper's statistics on hand-made tables whose answers are known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neurodream import analysis
+
+
+def _table(slopes, games=500):
+    rows = []
+    for cond, slope in slopes.items():
+        for seed in range(3):
+            for g in range(games):
+                rows.append({"condition": cond, "seed": seed, "game": g, "return": -2.0 + slope * g + 0.01 * seed})
+    return pd.DataFrame(rows)
+
+
+def test_block_means_and_smoothing_of_a_straight_line():
+    t = _table({"dreaming": 0.004})
+    curves = analysis.learning_curves(t)
+    run = curves[curves.seed == 0]
+    assert list(run.game) == list(range(50, 501, 50))
+    # block mean of a line = the line at the block's middle; Savitzky-Golay (cubic) keeps a line
+    expected = -2.0 + 0.004 * (np.arange(10) * 50 + 24.5)
+    assert np.allclose(run.mean_return, expected) and np.allclose(run.smoothed, expected)
+
+
+def test_final_performance_games_to_reach_and_mann_whitney():
+    t = _table({"dreaming": 0.004, "baseline": 0.002})
+    final = analysis.final_performance(t)
+    d = final[final.condition == "dreaming"].final_return.to_numpy()
+    assert np.allclose(d, -2.0 + 0.004 * 474.5 + 0.01 * np.arange(3))
+    bands = analysis.curve_bands(analysis.learning_curves(t))
+    reach = analysis.games_to_reach(bands, [-1.0, 5.0]).set_index(["condition", "level"]).games
+    # dreaming's block mean first reaches -1.0 in the block ending at game 300 (middle 274.5 -> -0.892)
+    assert reach["dreaming", -1.0] == 300 and np.isnan(reach["baseline", -1.0]) and np.isnan(reach["dreaming", 5.0])
+    mw = analysis.mann_whitney(final)
+    assert mw["U"] == 9.0 and mw["p"] == pytest.approx(0.05)  # complete separation, 3 vs 3: p = 1/20
+    with pytest.raises(ValueError, match="'dreaming' and 'sleep'"):
+        analysis.mann_whitney(final, worse="sleep")

@@ -1,0 +1,68 @@
+"""The sweep machinery: one cached file per run, resume without recomputing, Dask gives the same."""
+
+import json
+
+import pytest
+
+from neurodream import sweep as sw
+from neurodream.__main__ import parse_seeds
+from neurodream.training import TrainConfig, run_path
+
+TINY = dict(games=2, awake_steps=5, dream_steps=3, learn_after_game=0)
+
+
+def _configs():
+    return sw.grid(conditions=["baseline", "dreaming"], seeds=[0], **TINY)
+
+
+def test_sweep_writes_one_file_per_run_and_skips_finished_runs(tmp_path, monkeypatch):
+    paths = sw.sweep(_configs(), tmp_path, n_jobs=1, progress=False)
+    assert [p.exists() for p in paths] == [True, True]
+    table = sw.load_results(tmp_path)
+    assert sorted(table.condition.unique()) == ["baseline", "dreaming"] and len(table) == 4
+    payload = json.loads(paths[0].read_text())
+    assert payload["config"]["games"] == 2 and payload["version"]
+
+    def fail(*a, **k):
+        raise AssertionError("a finished run was recomputed")
+
+    monkeypatch.setattr(sw, "train", fail)
+    assert sw.sweep(_configs(), tmp_path, n_jobs=1, progress=False) == paths
+    # another config (more games) is a different run with its own file
+    other = TrainConfig(condition="baseline", seed=0, **{**TINY, "games": 3})
+    assert run_path(other, tmp_path) not in paths
+
+
+def test_corrupt_result_is_reported_and_recomputed(tmp_path):
+    cfg = _configs()[0]
+    path = sw.run_one(cfg, tmp_path)
+    good = path.read_text()
+    path.write_text(good[: len(good) // 2])  # e.g. a copy cut short
+    with pytest.warns(UserWarning, match="corrupt"):
+        sw.run_one(cfg, tmp_path)
+    again, before = json.loads(path.read_text()), json.loads(good)
+    for payload in (again, before):
+        del payload["table"]["wall_s"]
+    assert again == before  # recomputed, identical (seeded)
+
+
+def test_dask_cluster_gives_the_serial_results(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    configs = _configs()
+    sw.sweep(configs, tmp_path / "serial", n_jobs=1, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        sw.sweep(configs, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
+    a = sw.load_results(tmp_path / "serial").drop(columns="wall_s")
+    b = sw.load_results(tmp_path / "dask").drop(columns="wall_s")
+    assert a.equals(b)
+
+
+def test_bad_sweep_input_is_named(tmp_path):
+    with pytest.raises(ValueError, match="unknown config fields \\['gmaes'\\]"):
+        sw.load_results(tmp_path, gmaes=2)
+    with pytest.raises(ValueError, match="same config twice"):
+        sw.sweep(_configs() * 2, tmp_path)
+    assert parse_seeds("0-3") == [0, 1, 2, 3] and parse_seeds("1,5") == [1, 5]
+    with pytest.raises(SystemExit, match="--seeds '3-1'"):
+        parse_seeds("3-1")
