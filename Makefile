@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 QUICK ?= 0
+# extra papermill parameters for every notebook, e.g. PARAMS="-p seeds 4 -p games 500"
+PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
 EXECUTED := $(patsubst notebooks/%.py,notebooks/executed/%.ipynb,$(NOTEBOOKS))
 
@@ -26,6 +28,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 # Each notebook is a jupytext percent script; papermill executes it with QUICK passed as `quick`.
+# One notebook only: make figures NOTEBOOKS=notebooks/04_comparison.py
 figures: $(STAMP)
 	@mkdir -p notebooks/executed figures data
 	@for nb in $(NOTEBOOKS); do \
@@ -33,7 +36,7 @@ figures: $(STAMP)
 	  echo "== $$name (quick=$(QUICK))"; \
 	  $(PY) -m jupytext --quiet --to ipynb --output notebooks/executed/$$name.src.ipynb $$nb || exit 1; \
 	  $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
-	    notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb -p quick $(QUICK) || exit 1; \
+	    notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb -p quick $(QUICK) $(PARAMS) || exit 1; \
 	  rm -f notebooks/executed/$$name.src.ipynb; \
 	done
 

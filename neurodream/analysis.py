@@ -108,7 +108,8 @@ PUBLISHED = {
 
 
 def summary_rows(final: pd.DataFrame, mw: dict | None, reach: pd.DataFrame, random_mean: float, *,
-                 runs: dict, games: int, fidelity: str, curves: pd.DataFrame | None = None) -> pd.DataFrame:
+                 runs: dict, games: int, fidelity: str, curves: pd.DataFrame | None = None,
+                 table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The numbers the README quotes, each beside the published value where there is one."""
     rows = [{"quantity": "random_policy", "condition": "-", "value": random_mean}]
     for cond, f in final.groupby("condition"):
@@ -119,6 +120,9 @@ def summary_rows(final: pd.DataFrame, mw: dict | None, reach: pd.DataFrame, rand
     if curves is not None:
         first = curves[curves.game == curves.game.min()].groupby("condition").mean_return.mean()
         rows += [{"quantity": "start_mean", "condition": c, "value": v} for c, v in first.items()]
+    if table is not None:  # the emulator's own time: one run on one core of this machine
+        wall = table.groupby(["condition", "seed"]).wall_s.sum().groupby("condition").mean() / 60
+        rows += [{"quantity": "wall_minutes_per_run", "condition": c, "value": v} for c, v in wall.items()]
     if mw:
         rows += [{"quantity": "mann_whitney_U", "condition": "dreaming>baseline", "value": mw["U"]},
                  {"quantity": "mann_whitney_p", "condition": "dreaming>baseline", "value": mw["p"]}]

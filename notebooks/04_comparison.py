@@ -89,7 +89,7 @@ reach
 
 # %%
 summary = analysis.summary_rows(final, mw, reach, random_mean, runs=runs, games=games, fidelity=fidelity,
-                               curves=curves)
+                               curves=curves, table=table)
 if not quick:
     analysis.write_summary(summary, OUT, fidelity)
 summary

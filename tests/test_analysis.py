@@ -39,3 +39,22 @@ def test_final_performance_games_to_reach_and_mann_whitney():
     assert mw["U"] == 9.0 and mw["p"] == pytest.approx(0.05)  # complete separation, 3 vs 3: p = 1/20
     with pytest.raises(ValueError, match="'dreaming' and 'sleep'"):
         analysis.mann_whitney(final, worse="sleep")
+
+
+def test_summary_is_written_and_replaces_only_the_readme_block(tmp_path):
+    t = _table({"dreaming": 0.004, "baseline": 0.002}).assign(wall_s=0.6)
+    curves = analysis.learning_curves(t)
+    final = analysis.final_performance(t)
+    reach = analysis.games_to_reach(analysis.curve_bands(curves), [-1.0]).pivot(index="level", columns="condition", values="games")
+    s = analysis.summary_rows(final, analysis.mann_whitney(final), reach, -1.68, runs={"baseline": 3, "dreaming": 3},
+                              games=500, fidelity="paper", curves=curves, table=t)
+    v = s.set_index(["quantity", "condition"])
+    assert v.loc[("wall_minutes_per_run", "baseline"), "value"] == pytest.approx(500 * 0.6 / 60)
+    assert v.loc[("final_mean", "dreaming"), "published"] == 0.36
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{analysis.README_START}\nold\n{analysis.README_END}\nrest\n")
+    (tmp_path / "figures").mkdir()
+    analysis.write_summary(s, tmp_path / "figures", "paper", readme=readme)
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
+    assert "final_mean" in text and (tmp_path / "figures" / "summary_paper.csv").exists()
