@@ -99,13 +99,29 @@ def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"unknown config fields {sorted(unknown)}; allowed: {sorted(fields)}")
     for path in sorted(Path(out_dir).glob("*.json")):
-        table = load_run(path)
-        cfg = table.attrs["config"]
-        if any(cfg.get(k) != v for k, v in where.items()):
+        table = _load_with_config(path)
+        if any(table.attrs["config"].get(k) != v for k, v in where.items()):
             continue
-        for col in CONFIG_COLUMNS:
-            table[col] = cfg[col]
         frames.append(table)
     if not frames:
         return pd.DataFrame(columns=["game", "return", *CONFIG_COLUMNS])
     return pd.concat(frames, ignore_index=True)
+
+
+def run_study(conditions: Sequence[str], *, seeds: int, games: int, quick: bool = False, jobs: int = -1,
+              wait_ms: Sequence[float] = (10.0,), **fixed) -> tuple[list[TrainConfig], pd.DataFrame]:
+    """What a notebook needs: run (or load from the cache) seeds ``0..seeds-1`` of each condition and
+    wait time, in data/ (data/quick/ when ``quick``); returns the configs and exactly their results."""
+    configs = grid(conditions=conditions, seeds=range(seeds), wait_ms=wait_ms, games=games, **fixed)
+    out = data_dir(quick)
+    sweep(configs, out, n_jobs=jobs)
+    wanted = {run_path(c, out).name for c in configs}
+    frames = [_load_with_config(p) for p in sorted(out.glob("*.json")) if p.name in wanted]
+    return configs, pd.concat(frames, ignore_index=True)
+
+
+def _load_with_config(path: Path) -> pd.DataFrame:
+    table = load_run(path)
+    for col in CONFIG_COLUMNS:
+        table[col] = table.attrs["config"][col]
+    return table

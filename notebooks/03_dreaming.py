@@ -31,17 +31,14 @@ import numpy as np
 
 from neurodream import analysis
 from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
-from neurodream.sweep import data_dir, grid, load_results, sweep
+from neurodream.sweep import data_dir, run_study
 from neurodream.training import STATE_NAMES, dream_beside_real, load_run, run_path
 
 use_style()
 if quick:
     seeds, games = 2, 3
 OUT, DATA = figure_dir(quick), data_dir(quick)
-configs = grid(conditions=["dreaming"], seeds=range(seeds), games=games)
-sweep(configs, DATA, n_jobs=jobs)
-table = load_results(DATA, condition="dreaming", games=games, fidelity="paper", wait_ms=10.0)
-table = table[table.seed < seeds]
+configs, table = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs)
 print(f"{table.seed.nunique()} runs x {games} games")
 
 # %% [markdown]

@@ -32,15 +32,13 @@ import pandas as pd
 
 from neurodream import analysis
 from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
-from neurodream.sweep import data_dir, grid, load_results, sweep
+from neurodream.sweep import run_study
 
 use_style()
 if quick:
     seeds, games = 2, 3
-OUT, DATA = figure_dir(quick), data_dir(quick)
-sweep(grid(conditions=["baseline", "dreaming"], seeds=range(seeds), games=games, fidelity=fidelity), DATA, n_jobs=jobs)
-table = load_results(DATA, games=games, fidelity=fidelity, wait_ms=10.0)
-table = table[table.seed < seeds]
+OUT = figure_dir(quick)
+_, table = run_study(["baseline", "dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, fidelity=fidelity)
 runs = table.groupby("condition").seed.nunique().to_dict()
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
 print(runs, f"random policy {random_mean:.2f} +- {random_sd:.2f}")

@@ -31,15 +31,13 @@ import matplotlib.pyplot as plt
 
 from neurodream import analysis
 from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
-from neurodream.sweep import data_dir, grid, load_results, sweep
+from neurodream.sweep import run_study
 
 use_style()
 if quick:
     seeds, games = 1, 2
-OUT, DATA = figure_dir(quick), data_dir(quick)
-sweep(grid(conditions=["baseline", "dreaming"], seeds=range(seeds), games=games, wait_ms=waits_ms), DATA, n_jobs=jobs)
-table = load_results(DATA, games=games, fidelity="paper")
-table = table[(table.seed < seeds) & table.wait_ms.isin(waits_ms)]
+OUT = figure_dir(quick)
+_, table = run_study(["baseline", "dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, wait_ms=waits_ms)
 
 # %%
 table["windows"] = table.real_steps * (1 + (table.condition == "dreaming")) + 2 * table.dream_steps
