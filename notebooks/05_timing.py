@@ -21,8 +21,8 @@
 
 # %% tags=["parameters"]
 quick = 0
-seeds = 2
-games = 300
+seeds = 1
+games = 100
 jobs = 2
 waits_ms = [10.0, 20.0, 50.0]
 
