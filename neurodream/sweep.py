@@ -25,8 +25,9 @@ from tqdm.auto import tqdm
 
 from .training import TrainConfig, load_run, run_path, save_run, train
 
-CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv", "dream_steps")
-"""Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``)."""
+CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv")
+"""Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``; none of
+these names is a per-game column of the run table)."""
 
 
 DATA = Path(__file__).resolve().parent.parent / "data"

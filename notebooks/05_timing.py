@@ -62,7 +62,7 @@ axes[0].legend(fontsize=7)
 curves = analysis.learning_curves(table)
 for (cond, wait), c in curves.groupby(["condition", "wait_ms"]):
     m = c.groupby("game").mean_return.mean()
-    axes[1].plot(m.index, m.values, color=CONDITION_COLOURS[cond], lw=1 + wait / 25, label=f"{cond}, {wait:g} ms")
+    axes[1].plot(m.index, m.values, "o-", color=CONDITION_COLOURS[cond], lw=1 + wait / 25, label=f"{cond}, {wait:g} ms")
 axes[1].set(xlabel="real games played", ylabel="mean return (50-game blocks)", title="learning")
 axes[1].legend(fontsize=7)
 fig.suptitle(f"Wait times, fidelity 'paper', {seeds} run(s) x {games} games per setting")

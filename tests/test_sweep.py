@@ -20,6 +20,8 @@ def test_sweep_writes_one_file_per_run_and_skips_finished_runs(tmp_path, monkeyp
     assert [p.exists() for p in paths] == [True, True]
     table = sw.load_results(tmp_path)
     assert sorted(table.condition.unique()) == ["baseline", "dreaming"] and len(table) == 4
+    # per-game columns survive (a config field of the same name must not overwrite them)
+    assert table.groupby("condition").dream_steps.max().to_dict() == {"baseline": 0, "dreaming": 3}
     payload = json.loads(paths[0].read_text())
     assert payload["config"]["games"] == 2 and payload["version"]
 
