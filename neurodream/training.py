@@ -172,12 +172,15 @@ def spike_raster(cfg: TrainConfig, states) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def dream_beside_real(cfg: TrainConfig, J, model_W, *, steps: int = 50, game_seed: int = 0) -> pd.DataFrame:
+def dream_beside_real(cfg: TrainConfig, J, model_W, *, steps: int = 50, game_seed: int = 0,
+                      real_steps: int | None = None) -> pd.DataFrame:
     """A real game and a dream from the same start state, with trained weights and no learning.
 
     ``model_W`` stacks the world model's state rows and its reward row (as saved with a run). One row
     per step and kind (``real`` / ``dream``): the state, the action, the (predicted) reward and, for
     the real game, the world model's one-step prediction of the state change beside the real one.
+    The real game lasts ``real_steps`` (default ``steps``), the dream ``steps``; ``attrs["events"]``
+    counts the chip's hardware events over both.
     """
     runner = PaperChipRunner(dataclasses.replace(cfg, condition="dreaming"))
     policy = Policy(N_HIDDEN, stream(cfg.seed, "policy"), lr=cfg.policy_lr)
@@ -189,7 +192,7 @@ def dream_beside_real(cfg: TrainConfig, J, model_W, *, steps: int = 50, game_see
     start = env.start_game()
     rows = []
     state = start
-    for step in range(steps):
+    for step in range(steps if real_steps is None else real_steps):
         a, _ = policy.act(runner.agent_counts(state))
         ds_pred, r_pred = model.predict(runner.model_counts(state, a))
         new_state, r, done = env.step(a)
@@ -208,7 +211,9 @@ def dream_beside_real(cfg: TrainConfig, J, model_W, *, steps: int = 50, game_see
         ds_pred, r_pred = model.predict(runner.model_counts(state, a))
         rows.append({"kind": "dream", "step": step, **dict(zip(STATE_NAMES, state)), "action": a, "reward": r_pred})
         state = state + ds_pred
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["events"] = dataclasses.asdict(runner.chip.events)
+    return out
 
 
 def play_game(cfg: TrainConfig, J: np.ndarray | None = None, *, steps: int = 100, game_seed: int = 0) -> pd.DataFrame:
@@ -231,7 +236,9 @@ def play_game(cfg: TrainConfig, J: np.ndarray | None = None, *, steps: int = 100
         if done:
             break
     env.close()
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["events"] = dataclasses.asdict(runner.chip.events)
+    return out
 
 
 def run_path(cfg: TrainConfig, directory: Path | str) -> Path:

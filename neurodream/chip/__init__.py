@@ -20,7 +20,7 @@ from .biases import (
 )
 from .calibration import Calibration
 from .circuits import CoreCircuit, core_circuit
-from .emulator import Emulator, RunResult
+from .emulator import Emulator, EventCounts, RunResult
 from .limits import SynapseType
 from .mismatch import DEFAULT_MISMATCH_CV
 from .network import Address, Network
@@ -37,6 +37,7 @@ __all__ = [
     "CoreCircuit",
     "core_circuit",
     "Emulator",
+    "EventCounts",
     "RunResult",
     "SynapseType",
     "DEFAULT_MISMATCH_CV",

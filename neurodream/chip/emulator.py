@@ -38,6 +38,29 @@ further limited so that no log-current moves by more than ``_rk4.MAX_LOG_STEP`` 
 
 
 @dataclasses.dataclass
+class EventCounts:
+    """Hardware events of the emulated chip, accumulated over windows (what energy is paid for).
+
+    ``input_events``: FPGA generator spikes; ``core_broadcasts``: those events times the cores each
+    reaches (one CAM search per core); ``cam_matches``: CAM words matched (one synaptic pulse each);
+    ``spikes``: output spikes of the neurons; ``time_s``: chip time covered.
+    """
+
+    input_events: int = 0
+    core_broadcasts: int = 0
+    cam_matches: int = 0
+    spikes: int = 0
+    time_s: float = 0.0
+
+    def add(self, input_events, core_broadcasts, cam_matches, spikes, time_s) -> None:
+        self.input_events += int(input_events)
+        self.core_broadcasts += int(core_broadcasts)
+        self.cam_matches += int(cam_matches)
+        self.spikes += int(spikes)
+        self.time_s += float(time_s)
+
+
+@dataclasses.dataclass
 class RunResult:
     """What one :meth:`Emulator.run` returns.
 
@@ -180,6 +203,12 @@ class Emulator:
         np.add.at(self._in_ptr, self._conn_post + 1, 1)
         self._in_ptr = np.cumsum(self._in_ptr)
         self._rest_stable = self._compute_rest_stable()
+        # words matched per generator event (CAM matches -> synaptic pulses), and cores reached
+        self._words_per_event = np.zeros(n_src, dtype=np.int64)
+        np.add.at(self._words_per_event, self._conn_src, self._conn_mult.astype(np.int64))
+        self._cores_per_event = bin(network.generator_core_mask).count("1")
+        self.events = EventCounts()
+        """Hardware events since construction (for energy estimates); reset it freely."""
         self.stats = np.zeros(3, dtype=np.int64)
         """Fast engine work counters: chunks done fast, chunks done by RK4, neuron windows skipped."""
         self.reset()
@@ -287,6 +316,8 @@ class Emulator:
         )
         self.time_s = t1
         k = int(n_spk[0])
+        self.events.add(ids.size, ids.size * self._cores_per_event,
+                        int(self._words_per_event[ids].sum()) if ids.size else 0, k, duration_s)
         if k > cap:
             raise RuntimeError(f"spike buffer overflow ({k} spikes > {cap}); this is a bug")
         order = np.argsort(spk_time[:k], kind="stable")
