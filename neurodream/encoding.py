@@ -3,7 +3,8 @@
 Each of the 4 state variables drives 10 generators (ids ``10 * var + cell``); the 3 action
 generators (ids 40-42) carry ``150 * one_hot(action)`` during world-model steps. A generator with
 activity ``a`` fires ``n = int(a / 33)`` regular spikes at ``linspace(0, 1, n) / 33`` s, and the
-stimulus repeats with the period of its last event, as the released code uploaded it.
+stimulus repeats with the period of its last event, as the released code uploaded it (a stimulus
+whose events are all at time 0 has no period and plays once per step).
 """
 
 from __future__ import annotations
@@ -66,7 +67,10 @@ def _trains(n: tuple[int, ...]) -> Stimulus:
     n = np.asarray(n, dtype=np.int64)
     ids = np.repeat(np.arange(n.size), n)
     times = np.concatenate([_train_times(k) for k in n]) if n.sum() else np.empty(0)
-    stim = Stimulus.from_spike_times(ids, times, repeat=True)
+    # Trains of one spike each put every event at t = 0: such a program has no period (the released
+    # code would upload ISIs of 0, which the FPGA cannot repeat meaningfully), so it plays once per
+    # step. Dreams reach such states when the imagined ball leaves the screen.
+    stim = Stimulus.from_spike_times(ids, times, repeat=bool(times.size and times.max() > 0))
     stim.times_s.flags.writeable = False
     stim.ids.flags.writeable = False
     return stim

@@ -67,6 +67,15 @@ def run_one(cfg: TrainConfig, out_dir: Path | str) -> Path:
     return run_path(cfg, out_dir)
 
 
+def _run_or_report(cfg: TrainConfig, out_dir: Path | str) -> str | None:
+    # a failing run must not stop the others: report it, raise after the sweep
+    try:
+        run_one(cfg, out_dir)
+    except Exception as err:  # noqa: BLE001 - reported with the config below
+        return f"{run_path(cfg, out_dir).name}: {type(err).__name__}: {err}"
+    return None
+
+
 def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_jobs: int = -1,
           scheduler: str | None = None, progress: bool = True) -> list[Path]:
     """Run every config not yet on disk, ``n_jobs`` at a time on local cores (joblib), or on the Dask
@@ -76,18 +85,24 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
     if len(set(names)) != len(names):
         raise ValueError("the sweep lists the same config twice")
     todo = [c for c in configs if not cached(c, out_dir)]
+    failed = []
     if todo:
-        jobs = (delayed(run_one)(c, out_dir) for c in todo)
+        jobs = (delayed(_run_or_report)(c, out_dir) for c in todo)
         if scheduler is None:
             runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            for _ in tqdm(runner(jobs), total=len(todo), desc="runs", disable=not progress):
-                pass
+            for err in tqdm(runner(jobs), total=len(todo), desc="runs", disable=not progress):
+                if err:
+                    failed.append(err)
+                    warnings.warn(f"run failed (the others go on): {err}", stacklevel=2)
         else:
             from dask.distributed import Client
             from joblib import parallel_config
 
             with Client(scheduler), parallel_config(backend="dask"):
-                Parallel()(jobs)
+                failed = [e for e in Parallel()(jobs) if e]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(todo)} runs failed (finished runs are saved):\n"
+                           + "\n".join(failed))
     return [run_path(c, out_dir) for c in configs]
 
 

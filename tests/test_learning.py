@@ -78,3 +78,14 @@ def test_encoding_one_volley_per_10ms_window():
     assert np.all(t == 0)  # regular trains: the second spike of n = 4 comes at 10.1 ms
     assert 42 in ids and 40 not in ids
     assert st.period_s == pytest.approx(1 / 33, abs=1e-5)
+
+
+def test_single_spike_trains_play_once_per_step():
+    # every place cell fires 0 or 1 spike (all at t = 0), as when a dreamt ball leaves the screen
+    from neurodream.encoding import encode, spikes_per_train, place_cell_activity
+
+    state = [-40.0, -40.0, -40.0, -40.0]
+    assert spikes_per_train(place_cell_activity(state)).max() == 1
+    stim = encode(state)
+    t, ids = stim.events(0.05)
+    assert not stim.repeat and np.all(t == 0.0) and ids.size == 4

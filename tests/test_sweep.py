@@ -68,3 +68,18 @@ def test_bad_sweep_input_is_named(tmp_path):
     assert parse_seeds("0-3") == [0, 1, 2, 3] and parse_seeds("1,5") == [1, 5]
     with pytest.raises(SystemExit, match="--seeds '3-1'"):
         parse_seeds("3-1")
+
+
+def test_a_failing_run_does_not_stop_the_others(tmp_path, monkeypatch):
+    real_train = sw.train
+
+    def flaky(cfg, **kw):
+        if cfg.condition == "baseline":
+            raise ValueError("boom")
+        return real_train(cfg, **kw)
+
+    monkeypatch.setattr(sw, "train", flaky)
+    with pytest.raises(RuntimeError, match="(?s)1 of 2 runs failed.*baseline.*boom"):
+        with pytest.warns(UserWarning, match="boom"):
+            sw.sweep(_configs(), tmp_path, n_jobs=1, progress=False)
+    assert run_path(_configs()[1], tmp_path).exists()  # the dreaming run was saved
