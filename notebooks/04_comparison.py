@@ -28,6 +28,7 @@ fidelity = "paper"  # or "corrected": action-conditioned world model
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from neurodream import analysis
@@ -57,6 +58,29 @@ ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks,
        title=f"Dreaming vs no dreaming, fidelity '{fidelity}', 10 ms steps, {games} games per run")
 ax.legend(fontsize=8, loc="lower right")
 save(fig, f"04_main_comparison_{fidelity}", OUT)
+
+# %% [markdown]
+# ## What the agent sees in each condition
+# As in the released code, each network's counts accumulate until that network is read; with dreaming
+# the agent's counts therefore span its own window and the world model's window before it (the same
+# state drives the agent neurons in both), and the chip holds each state twice as long. The agent's
+# spike count per step and its policy entropy show how different the two conditions' inputs are.
+
+# %%
+blocks = table.assign(block=(table.game // 50 + 1) * 50)
+per = blocks.groupby(["condition", "seed", "block"])[["agent_spikes_per_step", "policy_entropy"]].mean()
+per = per.groupby(["condition", "block"]).mean().reset_index()
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+for cond, g in per.groupby("condition"):
+    axes[0].plot(g.block, g.agent_spikes_per_step, color=CONDITION_COLOURS[cond], label=cond)
+    axes[1].plot(g.block, g.policy_entropy, color=CONDITION_COLOURS[cond], label=cond)
+axes[0].set(xlabel="real games played", ylabel="agent spikes per step (510 neurons)", yscale="log",
+            title="agent input to the readout")
+axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
+axes[1].set(xlabel="real games played", ylabel="policy entropy per step (nats)", title="policy entropy")
+axes[1].legend(fontsize=8)
+fig.suptitle(f"Mean over runs, fidelity '{fidelity}'")
+save(fig, f"04_agent_input_{fidelity}", OUT)
 
 # %% [markdown]
 # ## Final performance and the Mann–Whitney test
