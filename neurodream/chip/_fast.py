@@ -16,8 +16,13 @@ How, for one neuron over a chunk ``[ta, tb)`` of at most ``h_macro`` (the kernel
    charge in time and splitting the leak there (second order in the charge's spread).
 3. Positive feedback is negligible far below threshold. If an upper bound of the membrane current
    in the chunk (input flows without leak) reaches ``I_safe`` (where feedback would reach
-   ``FEEDBACK_TOL`` of the leak), or the neuron is refractory, or the splitting error estimate
-   ``r L sigma`` exceeds ``SPLIT_TOL``, the chunk is integrated by the reference RK4 instead.
+   ``FEEDBACK_TOL`` of the leak), or the net ungated input turns negative, or the splitting error
+   estimate ``r L sigma`` exceeds ``SPLIT_TOL``, the chunk is refused. A refused chunk without input
+   events or running pulses (synapses only decaying) goes to :func:`quiet_chunk`: exact decays and
+   RK4 on the membrane alone; otherwise a chunk refused near threshold is halved and retried, and
+   what remains goes to the reference RK4.
+4. During the refractory period the membrane is held: the chunk up to its end only moves the
+   synapses and the AHP, exactly (``fast_chunk(..., clamped=True)``).
 """
 
 from __future__ import annotations

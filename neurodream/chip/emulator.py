@@ -146,8 +146,10 @@ class Emulator:
     seed:
         Seeds the mismatch draw and any Poisson input; same seed, same chip.
     engine:
-        ``"fast"`` (default; exact synapses, membrane flows composed over ``macro_step_s``, RK4 near
-        threshold) or ``"reference"`` (RK4 everywhere, steps of at most ``rk4_step_s``).
+        ``"fast"`` (default; exact synapses, membrane flows composed over ``macro_step_s``, RK4 of
+        the membrane alone for quiet neurons near threshold, full RK4 where input arrives near
+        threshold; see :mod:`._fast`) or ``"reference"`` (RK4 everywhere, steps of at most
+        ``rk4_step_s``).
     """
 
     def __init__(
