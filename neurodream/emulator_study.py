@@ -1,14 +1,17 @@
 """Measurements of the emulated chip that notebook 01 plots: F-I curves, the paper presets' spike
-counts for place-cell input, and their sensitivity to the uncertain calibration values."""
+counts for place-cell input, their sensitivity to the uncertain calibration values, and the agent's
+initial policy in each setup as its pulse width varies."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .chip import Calibration, CoreBiases, Emulator, Network
+from .chip import PAPER_AGENT_BIASES, Calibration, CoreBiases, Emulator, Network, core_circuit
+from .chip.calibration import PAPER_CHIP
 from .encoding import encode
-from .networks import build_paper_chip
+from .networks import AGENT_CORES, build_paper_chip
+from .training import TrainConfig, calibration_for, train
 from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE
 
 
@@ -67,3 +70,29 @@ def sensitivity(states: np.ndarray, variations: dict[str, list[tuple[str, Calibr
             for net, c in counts.items():
                 rows.append({"quantity": quantity, "value": label, "network": net, **count_summary(c)})
     return pd.DataFrame(rows)
+
+
+def agent_pulse_scan(codes, *, seeds=(0, 1, 2), games: int = 8,
+                     conditions=("baseline", "dreaming")) -> pd.DataFrame:
+    """The untrained agent in each setup with its cores' PULSE_PWLK_P at each (coarse, fine) code:
+    per run (``games`` real games, no learning), the agent's spikes per step as its readout sees
+    them, the policy entropy per step (nats; ln 3 = uniform) and the mean return per game.
+    ``is_default`` marks the code :func:`neurodream.training.calibration_for` gives that setup."""
+    agent_cores = [(PAPER_CHIP, c) for c in AGENT_CORES]
+    rows = []
+    for condition in conditions:
+        default = calibration_for(TrainConfig(condition=condition)).resolve(PAPER_AGENT_BIASES, agent_cores[0])
+        for code in codes:
+            cal = Calibration().with_core_bias(agent_cores, "PULSE_PWLK_P", tuple(code))
+            pulse_us = core_circuit(PAPER_AGENT_BIASES, cal, agent_cores[0]).pulse_width_s * 1e6
+            for seed in seeds:
+                cfg = TrainConfig(condition=condition, seed=seed, games=games, learn_after_game=games,
+                                  calibration=cal.to_dict())
+                t = train(cfg, progress=False)
+                rows.append({"condition": condition, "agent_pulse": tuple(code), "seed": seed,
+                             "pulse_us": pulse_us, "is_default": tuple(default["PULSE_PWLK_P"]) == tuple(code),
+                             "agent_spikes_per_step": float(t.agent_spikes_per_step.mean()),
+                             "policy_entropy": float(t.policy_entropy.mean()),
+                             "return": float(t["return"].mean())})
+    return pd.DataFrame(rows)
+

@@ -7,7 +7,8 @@
 
 Each run is written atomically to its own file (:func:`neurodream.training.save_run`) whose name
 carries a hash of the whole config, so a sweep that is interrupted and started again skips every
-run already on disk and loses nothing. A run file that cannot be read is reported and recomputed.
+run already on disk and loses nothing. A run file that cannot be read, or that was made under
+another calibration than the one its config now resolves to, is reported and recomputed.
 The same sweep runs on a Dask cluster when given a scheduler address (joblib's dask backend).
 """
 
@@ -23,7 +24,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .training import TrainConfig, load_run, run_path, save_run, train
+from .training import TrainConfig, calibration_record, load_run, run_path, save_run, train
 
 CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv")
 """Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``; none of
@@ -56,6 +57,9 @@ def cached(cfg: TrainConfig, out_dir: Path | str) -> bool:
         table = load_run(path)
     except ValueError as err:
         warnings.warn(f"{err}; the run will be recomputed", stacklevel=2)
+        return False
+    if table.attrs["calibration"] != calibration_record(cfg):
+        warnings.warn(f"{path} was run under another calibration; the run will be recomputed", stacklevel=2)
         return False
     return table.attrs["config"] == cfg.to_dict()
 

@@ -22,8 +22,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
+from .chip.calibration import DREAMING_AGENT_PULSE, PAPER_CHIP
 from .encoding import encode
-from .networks import N_HIDDEN, build_paper_chip
+from .networks import AGENT_CORES, N_HIDDEN, build_paper_chip
 from .pong import Pong
 from .readouts import Policy, WorldModel
 from .seeding import stream
@@ -60,6 +61,23 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+def calibration_for(cfg: TrainConfig) -> Calibration:
+    """The calibration a run uses: ``cfg.calibration`` when given, else the default record, with the
+    agent cores at :data:`~neurodream.chip.calibration.DREAMING_AGENT_PULSE` in the dreaming setup
+    (its reason: ``Calibration.sources()['core_unset_biases']``)."""
+    if cfg.calibration:
+        return Calibration.from_dict(cfg.calibration)
+    if cfg.condition == "dreaming":
+        cores = [(PAPER_CHIP, core) for core in AGENT_CORES]
+        return Calibration().with_core_bias(cores, "PULSE_PWLK_P", DREAMING_AGENT_PULSE)
+    return Calibration()
+
+
+def calibration_record(cfg: TrainConfig) -> dict:
+    """:func:`calibration_for` as stored in a run file (JSON types), to compare with one read back."""
+    return json.loads(json.dumps(calibration_for(cfg).to_dict()))
+
+
 class PaperChipRunner:
     """The agent (and world model) on one emulated chip, with the released code's count windows.
 
@@ -71,8 +89,7 @@ class PaperChipRunner:
     def __init__(self, cfg: TrainConfig):
         with_model = cfg.condition == "dreaming"
         self.paper = build_paper_chip(cfg.seed, with_model=with_model, fidelity=cfg.fidelity)
-        cal = Calibration.from_dict(cfg.calibration) if cfg.calibration else None
-        self.chip = Emulator(self.paper.network, cal, mismatch_cv=cfg.mismatch_cv, seed=cfg.seed)
+        self.chip = Emulator(self.paper.network, calibration_for(cfg), mismatch_cv=cfg.mismatch_cv, seed=cfg.seed)
         self.window_s = cfg.wait_ms * 1e-3
         self.acc = np.zeros(self.chip.n_neurons, dtype=np.int64)
 
@@ -253,7 +270,8 @@ def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Pa
 
     path = run_path(cfg, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"config": cfg.to_dict(), "version": __version__, "table": table.to_dict(orient="list"),
+    payload = {"config": cfg.to_dict(), "version": __version__,
+               "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
@@ -273,6 +291,7 @@ def load_run(path: Path | str) -> pd.DataFrame:
         table = pd.DataFrame(payload["table"])
         table.attrs["config"] = payload["config"]
         table.attrs["version"] = payload["version"]
+        table.attrs["calibration"] = payload.get("calibration")
         table.attrs["policy_J"] = payload.get("policy_J")
         table.attrs["model_W"] = payload.get("model_W")
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as err:

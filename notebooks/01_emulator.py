@@ -172,3 +172,37 @@ fig.suptitle(f"Sensitivity of the presets' spike counts to the calibration (defa
              f"{cal.dark_current_A * 1e12:g} pA)")
 save(fig, "01_sensitivity", OUT)
 sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_per_neuron", sort=False)
+
+# %% [markdown]
+# ## The agent's pulse width in each setup
+#
+# The two conditions put different networks on the chip. Without dreaming only the agent runs, one
+# 10 ms window per step. With dreaming the world model shares the chip: each state is presented for the
+# agent's window and again (with the action) for the world model's, and, as in the released code, the
+# agent's counts accumulate over both. The same agent pulse width therefore gives the dreaming agent
+# several times more spikes per step and a nearly deterministic initial policy, while the paper shows
+# both conditions starting near the random policy. The calibration sets the agent cores' pulse width per
+# setup so that the untrained agent's readout input (spikes per step) and policy entropy match across
+# the two (`Calibration.sources()["core_unset_biases"]`). Each point: one run of a few games, no
+# learning; the filled markers are the defaults.
+
+# %%
+scan = study.agent_pulse_scan([(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62), (5, 66)],
+                              seeds=(0,) if quick else (0, 1, 2), games=2 if quick else 8)
+scan.to_csv(OUT / "01_agent_pulse_scan.csv", index=False)
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+for cond, g in scan.groupby("condition"):
+    m = g.groupby("pulse_us")[["agent_spikes_per_step", "policy_entropy"]].mean()
+    for ax, col in zip(axes, m.columns):
+        line, = ax.plot(m.index, m[col], "o-", mfc="none", label=cond)
+        ax.plot(g.pulse_us, g[col], ".", color=line.get_color(), alpha=0.5)
+        d = g[g.is_default].groupby("pulse_us")[col].mean()
+        ax.plot(d.index, d.values, "o", color=line.get_color(), ms=9)
+axes[0].set(xlabel="agent pulse width (us)", ylabel="agent spikes per step (510 neurons)", yscale="log",
+            title="readout input of the untrained agent")
+axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
+axes[1].set(xlabel="agent pulse width (us)", ylabel="policy entropy per step (nats)", title="initial policy entropy")
+axes[1].legend(fontsize=8)
+fig.suptitle("Agent PULSE_PWLK_P per setup (paper presets, mismatch CV 20 %); filled: default")
+save(fig, "01_agent_pulse_scan", OUT)
+scan.groupby(["condition", "agent_pulse", "pulse_us", "is_default"])[["agent_spikes_per_step", "policy_entropy", "return"]].agg(["mean", "min", "max"]).round(2)

@@ -63,8 +63,10 @@ save(fig, f"04_main_comparison_{fidelity}", OUT)
 # ## What the agent sees in each condition
 # As in the released code, each network's counts accumulate until that network is read; with dreaming
 # the agent's counts therefore span its own window and the world model's window before it (the same
-# state drives the agent neurons in both), and the chip holds each state twice as long. The agent's
-# spike count per step and its policy entropy show how different the two conditions' inputs are.
+# state drives the agent neurons in both), and the chip holds each state twice as long. The calibration
+# gives the dreaming setup's agent cores a shorter pulse so that both untrained agents see a similar
+# number of spikes per step (notebook 01, "The agent's pulse width in each setup"). The agent's spike
+# count per step and its policy entropy show how the two conditions' inputs compare during learning.
 
 # %%
 blocks = table.assign(block=(table.game // 50 + 1) * 50)

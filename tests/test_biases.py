@@ -68,3 +68,22 @@ def test_calibration_round_trips_and_rejects_unknown_keys():
     with pytest.raises(ValueError, match="kappa = -1"):
         Calibration(kappa=-1)
     assert set(Calibration.sources()) == {f for f in Calibration().to_dict()}
+
+
+def test_the_dreaming_setup_changes_only_the_agent_cores_pulse():
+    from neurodream.chip.calibration import DREAMING_AGENT_PULSE, PAPER_AGENT_PULSE, PAPER_MODEL_PULSE
+    from neurodream.training import TrainConfig, calibration_for
+
+    base = calibration_for(TrainConfig(condition="baseline"))
+    dream = calibration_for(TrainConfig(condition="dreaming"))
+    assert base == Calibration()
+    pulses = {core: dict(m)["PULSE_PWLK_P"] for core, m in dream.core_unset_biases.items()}
+    assert pulses == {"3:0": DREAMING_AGENT_PULSE, "3:1": DREAMING_AGENT_PULSE,
+                      "3:2": PAPER_MODEL_PULSE, "3:3": PAPER_MODEL_PULSE}
+    assert dream.replace(core_unset_biases=base.core_unset_biases) == base
+    assert DREAMING_AGENT_PULSE != PAPER_AGENT_PULSE
+    # an explicit record wins over the condition's default
+    explicit = calibration_for(TrainConfig(condition="dreaming", calibration=base.to_dict()))
+    assert explicit == base
+    with pytest.raises(ValueError, match="8"):
+        base.with_core_bias([(3, 0)], "PULSE_PWLK_P", (8, 10))

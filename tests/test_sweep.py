@@ -6,7 +6,7 @@ import pytest
 
 from neurodream import sweep as sw
 from neurodream.__main__ import parse_seeds
-from neurodream.training import TrainConfig, run_path
+from neurodream.training import TrainConfig, calibration_record, run_path
 
 TINY = dict(games=2, awake_steps=5, dream_steps=3, learn_after_game=0)
 
@@ -46,6 +46,17 @@ def test_corrupt_result_is_reported_and_recomputed(tmp_path):
     for payload in (again, before):
         del payload["table"]["wall_s"]
     assert again == before  # recomputed, identical (seeded)
+
+
+def test_a_run_made_under_another_calibration_is_recomputed(tmp_path):
+    cfg = _configs()[1]  # dreaming: its agent cores default to DREAMING_AGENT_PULSE
+    path = sw.run_one(cfg, tmp_path)
+    assert sw.cached(cfg, tmp_path)
+    payload = json.loads(path.read_text())
+    payload["calibration"] = calibration_record(TrainConfig(condition="baseline"))  # e.g. an older default
+    path.write_text(json.dumps(payload))
+    with pytest.warns(UserWarning, match="another calibration"):
+        assert not sw.cached(cfg, tmp_path)
 
 
 def test_dask_cluster_gives_the_serial_results(tmp_path):

@@ -162,6 +162,24 @@ def _decay_moments(h, tau):
     return tau - h * q, 2.0 * tau * tau - (h * h + 2.0 * h * tau) * q
 
 
+@nb.njit(inline="always", **_JIT)
+def _dpi_segment(y, drive, h, tau, i_th, i_tau, i0, moments):
+    """One DPI over a segment of ``h`` s with constant pulse ``drive``: its end current (A), the
+    charge it delivers (C) and, when ``moments``, that charge's first and second time moments
+    about the segment start per unit charge (s, s^2; a pulse is taken as uniform in time)."""
+    if drive > 0.0:
+        new = dpi_pulse(y, drive, h, tau, i_th, i_tau, i0)
+        m1 = 0.5 * h
+        m2 = h * h / 3.0
+    else:
+        new = dpi_decay(y, h, tau, i0)
+        if moments:
+            m1, m2 = _decay_moments(h, tau)
+        else:
+            m1, m2 = 0.0, 0.0
+    return new, dpi_charge(y, new, drive, h, tau, i_th, i_tau, i0), m1, m2
+
+
 @nb.njit(**_JIT)
 def _leak_between(ta, tb, seg_t, seg_h, seg_ql, n_seg):
     # leak charge in [ta, tb], leak spread uniformly within each segment
@@ -293,8 +311,7 @@ def fast_chunk(
         # GABA_B (0): subtractive, ungated
         # (a DPI resting on its floor without drive stays there and delivers I0: no work)
         if d0 > 0.0 or ys0 > i0:
-            new = dpi_pulse(ys0, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0) if d0 > 0.0 else dpi_decay(ys0, h, p[i, L.SYN_TAU], i0)
-            q_gb = dpi_charge(ys0, new, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0)
+            new, q_gb, _, _ = _dpi_segment(ys0, d0, h, p[i, L.SYN_TAU], p[i, L.SYN_ITH], p[i, L.SYN_ITAU], i0, False)
             gb_max = max(ys0, new)
             ys0 = new
         else:
@@ -302,39 +319,22 @@ def fast_chunk(
             gb_max = i0
         # GABA_A (1): shunt, part of the leak
         if d1 > 0.0 or ys1 > i0:
-            new = dpi_pulse(ys1, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0) if d1 > 0.0 else dpi_decay(ys1, h, p[i, L.SYN_TAU + 1], i0)
-            q_ga = dpi_charge(ys1, new, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0)
+            new, q_ga, _, _ = _dpi_segment(ys1, d1, h, p[i, L.SYN_TAU + 1], p[i, L.SYN_ITH + 1], p[i, L.SYN_ITAU + 1], i0, False)
             ga_max = max(ys1, new)
             ys1 = new
         else:
             q_ga = i0 * h
             ga_max = i0
-        # NMDA (2): gated input
-        tau2 = p[i, L.SYN_TAU + 2]
-        if d2 > 0.0:
-            new = dpi_pulse(ys2, d2, h, tau2, p[i, L.SYN_ITH + 2], p[i, L.SYN_ITAU + 2], i0)
-            m1 = 0.5 * h
-            m2 = h * h / 3.0
-        else:
-            new = dpi_decay(ys2, h, tau2, i0)
-            m1, m2 = _decay_moments(h, tau2)
-        q_n = dpi_charge(ys2, new, d2, h, tau2, p[i, L.SYN_ITH + 2], p[i, L.SYN_ITAU + 2], i0)
+        # NMDA (2): gated input (always advanced, also on its floor)
+        new, q_n, m1, m2 = _dpi_segment(ys2, d2, h, p[i, L.SYN_TAU + 2], p[i, L.SYN_ITH + 2], p[i, L.SYN_ITAU + 2], i0, True)
         nmda_min = min(ys2, new)
         ys2 = new
         qa += q_n
         ma1 += q_n * (t + m1)
         ma2 += q_n * (t * t + 2.0 * t * m1 + m2)
         # AMPA (3): ungated input
-        tau3 = p[i, L.SYN_TAU + 3]
         if d3 > 0.0 or ys3 > i0:
-            if d3 > 0.0:
-                new = dpi_pulse(ys3, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
-                m1 = 0.5 * h
-                m2 = h * h / 3.0
-            else:
-                new = dpi_decay(ys3, h, tau3, i0)
-                m1, m2 = _decay_moments(h, tau3)
-            q_am = dpi_charge(ys3, new, d3, h, tau3, p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0)
+            new, q_am, m1, m2 = _dpi_segment(ys3, d3, h, p[i, L.SYN_TAU + 3], p[i, L.SYN_ITH + 3], p[i, L.SYN_ITAU + 3], i0, True)
             ampa_min = min(ys3, new)
             ys3 = new
         else:
@@ -344,9 +344,7 @@ def fast_chunk(
             ampa_min = i0
         # AHP: part of the leak
         if d_ahp > 0.0 or ahp > i0:
-            tau_a = p[i, L.AHP_TAU]
-            new = dpi_pulse(ahp, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0) if d_ahp > 0.0 else dpi_decay(ahp, h, tau_a, i0)
-            q_ahp = dpi_charge(ahp, new, d_ahp, h, tau_a, p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0)
+            new, q_ahp, _, _ = _dpi_segment(ahp, d_ahp, h, p[i, L.AHP_TAU], p[i, L.AHP_ITH], p[i, L.AHP_ITAU], i0, False)
             ahp_max = max(ahp, new)
             ahp = new
         else:
