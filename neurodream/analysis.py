@@ -16,6 +16,13 @@ SAVGOL = (9, 3)
 """Savitzky-Golay window (points) and polynomial order applied to each run's block means."""
 FINAL_GAMES = 50
 """Final performance: mean return of a run's last 50 games."""
+GROUP_KEYS = ("setting", "condition", "fidelity", "wait_ms")
+"""Columns that tell groups of runs apart, where present (``setting``: see :func:`neurodream.sweep.run_settings`)."""
+RUN_KEYS = (*GROUP_KEYS, "seed")
+
+
+def _keys(df: pd.DataFrame, keys) -> list[str]:
+    return [k for k in keys if k in df]
 
 
 def learning_curves(table: pd.DataFrame, *, block: int = BLOCK_GAMES, savgol=SAVGOL) -> pd.DataFrame:
@@ -24,7 +31,7 @@ def learning_curves(table: pd.DataFrame, *, block: int = BLOCK_GAMES, savgol=SAV
     else the block means themselves)."""
     from scipy.signal import savgol_filter
 
-    keys = [k for k in ("condition", "fidelity", "wait_ms", "seed") if k in table]
+    keys = _keys(table, RUN_KEYS)
     t = table.assign(block=table.game // block)
     curves = t.groupby([*keys, "block"], as_index=False)["return"].mean().rename(columns={"return": "mean_return"})
     curves["game"] = (curves.block + 1) * block
@@ -39,14 +46,14 @@ def learning_curves(table: pd.DataFrame, *, block: int = BLOCK_GAMES, savgol=SAV
 
 def curve_bands(curves: pd.DataFrame, column: str = "smoothed") -> pd.DataFrame:
     """Across seeds, per condition and game: mean, SD, 80th percentile and number of runs."""
-    keys = [k for k in ("condition", "fidelity", "wait_ms") if k in curves]
+    keys = _keys(curves, GROUP_KEYS)
     g = curves.groupby([*keys, "game"])[column]
     return pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "p80": g.quantile(0.8), "runs": g.size()}).reset_index()
 
 
 def final_performance(table: pd.DataFrame, last: int = FINAL_GAMES) -> pd.DataFrame:
     """Per run: mean return of its last ``last`` games (``final_return``)."""
-    keys = [k for k in ("condition", "fidelity", "wait_ms", "seed") if k in table]
+    keys = _keys(table, RUN_KEYS)
     n = table.groupby(keys)["game"].transform("max")
     tail = table[table.game > n - last]
     return tail.groupby(keys, as_index=False)["return"].mean().rename(columns={"return": "final_return"})
@@ -68,7 +75,7 @@ def mann_whitney(final: pd.DataFrame, better: str = "dreaming", worse: str = "ba
 def games_to_reach(bands: pd.DataFrame, levels, column: str = "mean") -> pd.DataFrame:
     """First game at which each condition's mean curve reaches each return level (NaN: never)."""
     rows = []
-    keys = [k for k in ("condition", "fidelity", "wait_ms") if k in bands]
+    keys = _keys(bands, GROUP_KEYS)
     for key, g in bands.groupby(keys):
         g = g.sort_values("game")
         for level in levels:
@@ -76,6 +83,24 @@ def games_to_reach(bands: pd.DataFrame, levels, column: str = "mean") -> pd.Data
             rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))),
                          "level": level, "games": float(hit.iloc[0]) if len(hit) else np.nan})
     return pd.DataFrame(rows)
+
+
+def setting_summary(table: pd.DataFrame, levels=(-1.0, -0.5, 0.0)) -> pd.DataFrame:
+    """Per ``setting`` and condition: runs, final return mean and SD, games for the mean curve to
+    reach each level, and (per setting, on the dreaming row) the one-sided Mann-Whitney p that
+    dreaming ends higher than the baseline."""
+    curves = learning_curves(table)
+    reach = games_to_reach(curve_bands(curves), levels)
+    reach = reach.pivot_table(index=["setting", "condition"], columns="level", values="games", dropna=False)
+    reach.columns = [f"games_to_{level:g}" for level in reach.columns]
+    final = final_performance(table)
+    out = final.groupby(["setting", "condition"]).final_return.agg(runs="size", final_mean="mean", final_sd="std")
+    out = out.join(reach)
+    out["p_dreaming_better"] = np.nan
+    for setting, f in final.groupby("setting"):
+        if {"baseline", "dreaming"} <= set(f.condition) and f.condition.value_counts().min() > 0:
+            out.loc[(setting, "dreaming"), "p_dreaming_better"] = mann_whitney(f)["p"]
+    return out.reset_index()
 
 
 def random_policy_return(games: int = 100, steps: int = 100, seed: int = 0) -> tuple[float, float]:

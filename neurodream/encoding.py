@@ -5,6 +5,9 @@ generators (ids 40-42) carry ``150 * one_hot(action)`` during world-model steps.
 activity ``a`` fires ``n = int(a / 33)`` regular spikes at ``linspace(0, 1, n) / 33`` s, and the
 stimulus repeats with the period of its last event, as the released code uploaded it (a stimulus
 whose events are all at time 0 has no period and plays once per step).
+
+:func:`randomise` replaces that timing by jittered or Poisson trains for robustness studies (not in
+the paper).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import functools
 import numpy as np
 
 from .chip import Stimulus
+from .chip.stimulus import poisson_events
 
 N_VARIABLES = 4
 CELLS_PER_VARIABLE = 10
@@ -74,3 +78,23 @@ def _trains(n: tuple[int, ...]) -> Stimulus:
     stim.times_s.flags.writeable = False
     stim.ids.flags.writeable = False
     return stim
+
+
+def randomise(stim: Stimulus, window_s: float, rng: np.random.Generator, *, jitter_s: float = 0.0,
+              poisson: bool = False) -> Stimulus:
+    """One step's stimulus with random timing, as a program played once over ``window_s``.
+
+    ``jitter_s``: every event the program plays within the window moves by a Gaussian offset of
+    that SD (s), wrapped around the window so no event is lost. ``poisson``: each generator becomes
+    an FPGA Poisson source whose rate gives the same expected count in the window as its regular
+    train (rate quantised as the FPGA does). Either way the mean input per step is unchanged.
+    """
+    if jitter_s < 0:
+        raise ValueError(f"jitter_s = {jitter_s!r} must be >= 0 (s)")
+    times, ids = stim.events(window_s)
+    if poisson:
+        gens, n = np.unique(ids, return_counts=True)
+        times, ids = poisson_events(gens, n / window_s, window_s, rng) if gens.size else (times, ids)
+    elif jitter_s > 0:
+        times = np.mod(times + rng.normal(0.0, jitter_s, times.size), window_s)
+    return Stimulus.from_spike_times(ids, times, isi_base=stim.isi_base, repeat=False)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import warnings
-from collections.abc import Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -133,11 +134,29 @@ def run_study(conditions: Sequence[str], *, seeds: int, games: int, quick: bool 
     """What a notebook needs: run (or load from the cache) seeds ``0..seeds-1`` of each condition and
     wait time, in data/ (data/quick/ when ``quick``); returns the configs and exactly their results."""
     configs = grid(conditions=conditions, seeds=range(seeds), wait_ms=wait_ms, games=games, **fixed)
+    return configs, _run_and_load(configs, quick, jobs)
+
+
+def run_settings(settings: Mapping[str, Mapping[str, Any]], *, conditions: Sequence[str], seeds: int,
+                 games: int, quick: bool = False, jobs: int = -1) -> pd.DataFrame:
+    """Seeds ``0..seeds-1`` of each condition under each labelled setting (config fields, e.g.
+    ``{"CV 0 %": {"mismatch_cv": 0.0}}``), all in one sweep; the results of exactly those runs with
+    a ``setting`` column holding the label."""
+    labelled = [(label, c) for label, fields in settings.items()
+                for c in grid(conditions=conditions, seeds=range(seeds), games=games, **fields)]
+    return _run_and_load([c for _, c in labelled], quick, jobs, labels=[label for label, _ in labelled])
+
+
+def _run_and_load(configs: list[TrainConfig], quick: bool, jobs: int, labels: Sequence[str] | None = None) -> pd.DataFrame:
     out = data_dir(quick)
     sweep(configs, out, n_jobs=jobs)
-    wanted = {run_path(c, out).name for c in configs}
-    frames = [_load_with_config(p) for p in sorted(out.glob("*.json")) if p.name in wanted]
-    return configs, pd.concat(frames, ignore_index=True)
+    frames = []
+    for k, cfg in enumerate(configs):
+        table = _load_with_config(run_path(cfg, out))
+        if labels is not None:
+            table["setting"] = labels[k]
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _load_with_config(path: Path) -> pd.DataFrame:

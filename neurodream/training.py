@@ -5,6 +5,11 @@ window and a world-model update), one policy update; with dreaming, one 50-step 
 state of a new game, driven by the world model's predicted state changes and rewards, and one more
 policy update. Policy gradients count from game 51 on (``game > 50``, 0-based), the world model
 learns from game 0.
+
+Beyond the paper (defaults reproduce it): ``dreams_per_game`` dreams after each game,
+``dream_steps = 0`` turns dreaming off while the world model still learns, and
+``input_jitter_ms`` / ``poisson_input`` randomise the input spike timing of every step
+(:func:`neurodream.encoding.randomise`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.calibration import DREAMING_AGENT_PULSE, PAPER_CHIP
-from .encoding import encode
+from .encoding import encode, randomise
 from .networks import AGENT_CORES, N_HIDDEN, build_paper_chip
 from .pong import Pong
 from .readouts import Policy, WorldModel
@@ -48,6 +53,9 @@ class TrainConfig:
     policy_lr: float = 0.004
     mismatch_cv: float = DEFAULT_MISMATCH_CV
     calibration: dict | None = None
+    dreams_per_game: int = 1
+    input_jitter_ms: float = 0.0
+    poisson_input: bool = False
 
     def __post_init__(self):
         if self.condition not in CONDITIONS:
@@ -56,9 +64,23 @@ class TrainConfig:
             raise ValueError(f"games = {self.games!r} must be a positive integer")
         if not self.wait_ms > 0:
             raise ValueError(f"wait_ms = {self.wait_ms!r} must be positive (ms per network step)")
+        for name in ("dream_steps", "dreams_per_game"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 0):
+                raise ValueError(f"{name} = {value!r} must be a non-negative integer")
+        if not self.input_jitter_ms >= 0:
+            raise ValueError(f"input_jitter_ms = {self.input_jitter_ms!r} must be >= 0 (SD of the jitter, ms)")
+        if self.poisson_input and self.input_jitter_ms:
+            raise ValueError("poisson_input and input_jitter_ms exclude each other: Poisson trains have no "
+                             "regular times to jitter")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def changes(self) -> dict:
+        """The fields that differ from their defaults (what names a run: see :func:`run_path`)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name == "condition" or getattr(self, f.name) != f.default}
 
 
 def calibration_for(cfg: TrainConfig) -> Calibration:
@@ -92,6 +114,15 @@ class PaperChipRunner:
         self.chip = Emulator(self.paper.network, calibration_for(cfg), mismatch_cv=cfg.mismatch_cv, seed=cfg.seed)
         self.window_s = cfg.wait_ms * 1e-3
         self.acc = np.zeros(self.chip.n_neurons, dtype=np.int64)
+        self.jitter_s = cfg.input_jitter_ms * 1e-3
+        self.poisson = cfg.poisson_input
+        self.noise_rng = stream(cfg.seed, "input-timing")
+
+    def _stimulus(self, state, action=None):
+        stim = encode(state, action)
+        if self.jitter_s or self.poisson:
+            stim = randomise(stim, self.window_s, self.noise_rng, jitter_s=self.jitter_s, poisson=self.poisson)
+        return stim
 
     def _read(self, idx) -> np.ndarray:
         out = self.acc[idx].astype(float)
@@ -99,11 +130,11 @@ class PaperChipRunner:
         return out
 
     def agent_counts(self, state) -> np.ndarray:
-        self.acc += self.chip.run(self.window_s, encode(state)).counts
+        self.acc += self.chip.run(self.window_s, self._stimulus(state)).counts
         return self._read(self.paper.agent)
 
     def model_counts(self, state, action) -> np.ndarray:
-        self.acc += self.chip.run(self.window_s, encode(state, action)).counts
+        self.acc += self.chip.run(self.window_s, self._stimulus(state, action)).counts
         return self._read(self.paper.model)
 
 
@@ -147,7 +178,7 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> pd.DataFrame:
         if learn:
             policy.update()
         dream_steps = 0
-        if dreaming:
+        for _ in range(cfg.dreams_per_game if dreaming and cfg.dream_steps else 0):
             state = env.start_game()
             policy.reset()
             model.reset()
@@ -259,8 +290,10 @@ def play_game(cfg: TrainConfig, J: np.ndarray | None = None, *, steps: int = 100
 
 
 def run_path(cfg: TrainConfig, directory: Path | str) -> Path:
-    """``<dir>/<condition>_<fidelity>_wait<ms>_seed<N>_<hash>.json``; the hash covers the whole config."""
-    digest = hashlib.sha256(json.dumps(cfg.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+    """``<dir>/<condition>_<fidelity>_wait<ms>_seed<N>_<hash>.json``; the hash covers every field
+    that differs from its default (:meth:`TrainConfig.changes`), so a field added later with a default
+    leaves the names of earlier runs valid."""
+    digest = hashlib.sha256(json.dumps(cfg.changes(), sort_keys=True).encode()).hexdigest()[:10]
     return Path(directory) / f"{cfg.condition}_{cfg.fidelity}_wait{cfg.wait_ms:g}_seed{cfg.seed}_{digest}.json"
 
 
@@ -289,7 +322,8 @@ def load_run(path: Path | str) -> pd.DataFrame:
     try:
         payload = json.loads(Path(path).read_text())
         table = pd.DataFrame(payload["table"])
-        table.attrs["config"] = payload["config"]
+        # fields added since the run was written take their defaults (which reproduce the old behaviour)
+        table.attrs["config"] = TrainConfig(**payload["config"]).to_dict()
         table.attrs["version"] = payload["version"]
         table.attrs["calibration"] = payload.get("calibration")
         table.attrs["policy_J"] = payload.get("policy_J")

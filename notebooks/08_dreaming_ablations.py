@@ -1,0 +1,77 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · What dreaming is worth: ablations
+#
+# Beyond the paper, which ran one schedule: after every real game, one 50-step dream. Here the
+# dreaming agent is rerun with
+#
+# * dreams of 0 (the world model learns but is never used), 25, 50 (the paper) and 100 steps,
+# * 1 (the paper), 2 and 4 dreams after each game,
+# * the `corrected` world model, which receives the action (the released code left the action
+#   generators unconnected, so its world model cannot know what the agent did),
+#
+# with the baseline (no world model on the chip) as reference, and the real games each needs to reach
+# a return level. The paper's own settings are those of the main study (cached).
+
+# %% tags=["parameters"]
+quick = 0  # 1: tiny sizes, for CI
+seeds = 3
+games = 2000
+jobs = 2
+
+# %%
+import pandas as pd
+
+from neurodream import analysis
+from neurodream.plotting import figure_dir, save, setting_curves, use_style
+from neurodream.sweep import run_settings
+
+use_style()
+if quick:
+    seeds, games = 1, 3
+OUT = figure_dir(quick)
+PAPER = "50 steps, 1 dream (paper)"
+length = {"no dreams": {"dream_steps": 0}, "25 steps": {"dream_steps": 25}, PAPER: {},
+          "100 steps": {"dream_steps": 100}}
+count = {PAPER: {}, "2 dreams per game": {"dreams_per_game": 2}, "4 dreams per game": {"dreams_per_game": 4}}
+model = {PAPER: {}, "corrected world model": {"fidelity": "corrected"}}
+dreaming = run_settings({**length, **count, **model}, conditions=["dreaming"], seeds=seeds, games=games,
+                        quick=quick, jobs=jobs)
+baseline = run_settings({"baseline": {}}, conditions=["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
+table = pd.concat([baseline, dreaming], ignore_index=True)
+table.groupby(["setting", "condition"]).seed.nunique()
+
+# %% [markdown]
+# ## Learning curves
+# Mean over runs of the paper's smoothed 50-game curves; the baseline is drawn in every panel.
+
+# %%
+bands = analysis.curve_bands(analysis.learning_curves(table))
+bands["condition"] = "dreaming"  # one panel: the baseline is a line among the settings
+for name, group in (("length", length), ("count", count), ("world_model", model)):
+    fig = setting_curves(bands, ["baseline", *group], f"Dreaming ablation: {name.replace('_', ' ')} "
+                         f"(paper fidelity unless named, 10 ms, {games} games per run)")
+    save(fig, f"08_dream_{name}", OUT)
+
+# %% [markdown]
+# ## Real games needed to reach each return level (mean curve), and final performance
+
+# %%
+order = ["baseline", *dict.fromkeys([*length, *count, *model])]
+summary = analysis.setting_summary(table).drop(columns="p_dreaming_better")
+summary["setting"] = summary.setting.astype("category").cat.set_categories(order)
+summary = summary.sort_values("setting").reset_index(drop=True)
+if not quick:
+    summary.to_csv(OUT / "08_dreaming_ablations.csv", index=False)
+summary.round(3)
