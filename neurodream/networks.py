@@ -24,6 +24,7 @@ CAM_WORDS_PER_NEURON = 8
 MAX_WEIGHT = 4
 N_HIDDEN = NEURONS_PER_CORE_USED * 2
 FIDELITY_MODES = ("paper", "corrected")
+assert ACTION_GENERATORS == tuple(range(N_STATE_GENERATORS, N_STATE_GENERATORS + 3))  # drawn by index below
 
 
 @dataclasses.dataclass
@@ -46,7 +47,9 @@ def draw_weights(rng: np.random.Generator, total: int = CAM_WORDS_PER_NEURON) ->
     return out
 
 
-def _population(net: Network, cores, biases: CoreBiases, rng, action_words: int) -> np.ndarray:
+def _population(net: Network, cores, biases: CoreBiases, rng, n_sources: int) -> np.ndarray:
+    """Neurons 1-255 of each core, each with 8 NMDA words from distinct random generators among the
+    first ``n_sources`` (40: the state generators; 43: the action generators too)."""
     idx = []
     for core in cores:
         idx.append(net.add_neurons(CHIP_ID, core, range(1, NEURONS_PER_CORE_USED + 1)))
@@ -54,11 +57,9 @@ def _population(net: Network, cores, biases: CoreBiases, rng, action_words: int)
     idx = np.concatenate(idx)
     for post in idx:
         weights = draw_weights(rng)
-        sources = rng.choice(N_STATE_GENERATORS, size=len(weights), replace=False)
+        sources = rng.choice(n_sources, size=len(weights), replace=False)
         for g, w in zip(sources, weights):
             net.connect_generator(int(g), int(post), "NMDA", weight=w)
-        for g in ACTION_GENERATORS[: 3 if action_words else 0]:
-            net.connect_generator(g, int(post), "NMDA", weight=action_words)
     return idx
 
 
@@ -69,23 +70,23 @@ def build_paper_chip(
     fidelity: str = "paper",
     agent_biases: CoreBiases = PAPER_AGENT_BIASES,
     model_biases: CoreBiases = PAPER_WORLD_MODEL_BIASES,
-    action_words: int = 2,
 ) -> PaperChip:
     """Agent (and world model) with independent random connectivity drawn from ``seed``.
 
-    ``fidelity="paper"`` leaves the action generators unconnected, as in the released code;
-    ``"corrected"`` gives every model neuron ``action_words`` NMDA words from each of the 3 action
-    generators (the action-conditioned world model the paper describes; only the active action's
-    generator fires, so each neuron sees the action through 8 + ``action_words`` words at most).
+    ``fidelity="paper"``: every hidden neuron draws its sources from the 40 state generators, so the
+    action generators (ids 40-42) have no CAM targets, as in the released code (protocol section 6.3).
+    ``"corrected"``: the world model's neurons draw theirs from all 43 generators, the fix of that
+    bug, so each action drives its own random subset of model neurons (a fraction 1 - (40/43)^8 of
+    them sees an action at all); the agent is the same in both modes.
     """
     if fidelity not in FIDELITY_MODES:
         raise ValueError(f"unknown fidelity mode {fidelity!r}; allowed: {', '.join(FIDELITY_MODES)}")
     agent_rng = stream(seed, "connectivity-agent")
     model_rng = stream(seed, "connectivity-model")
     net = Network(generator_chip=CHIP_ID)
-    agent = _population(net, AGENT_CORES, agent_biases, agent_rng, 0)
+    agent = _population(net, AGENT_CORES, agent_biases, agent_rng, N_STATE_GENERATORS)
     model = None
     if with_model:
-        words = action_words if fidelity == "corrected" else 0
-        model = _population(net, MODEL_CORES, model_biases, model_rng, words)
+        n_sources = N_STATE_GENERATORS + (len(ACTION_GENERATORS) if fidelity == "corrected" else 0)
+        model = _population(net, MODEL_CORES, model_biases, model_rng, n_sources)
     return PaperChip(net, agent, model)

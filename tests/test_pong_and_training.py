@@ -55,3 +55,20 @@ def test_twenty_game_run_is_deterministic_and_finite(condition, tmp_path):
 def test_bad_config_is_named():
     with pytest.raises(ValueError, match="unknown condition 'sleep'"):
         TrainConfig(condition="sleep")
+
+
+@pytest.mark.parametrize("fidelity", ["paper", "corrected"])
+def test_only_the_corrected_world_model_sees_the_action(fidelity):
+    # In the released wiring the action generators have no CAM targets: the world model's counts,
+    # hence every dream, are the same whatever the agent does, so a dream's policy gradient has
+    # zero mean (protocol.md section 6.3).
+    from neurodream.pong import random_states
+    from neurodream.training import PaperChipRunner
+
+    states = random_states(12, seed=3)
+    counts = {}
+    for action in (0, 2):
+        runner = PaperChipRunner(TrainConfig(condition="dreaming", fidelity=fidelity, seed=4))
+        counts[action] = np.array([runner.model_counts(s, action) for s in states])
+    same = np.array_equal(counts[0], counts[2])
+    assert same == (fidelity == "paper")
