@@ -85,6 +85,18 @@ fig.suptitle(f"Mean over runs, fidelity '{fidelity}'")
 save(fig, f"04_agent_input_{fidelity}", OUT)
 
 # %% [markdown]
+# ## Why dreams in `paper` fidelity cannot carry a learning signal
+# In the released wiring the action generators have no CAM targets (protocol §6.3), so the world
+# model's spike counts, its predicted state changes and its predicted rewards do not depend on the
+# action the agent takes in a dream (a test checks this on the emulated chip). A dream's policy
+# gradient sums predicted rewards times the eligibility trace of ∇ log π(a | x), whose expectation
+# over the sampled actions is zero: in expectation the dream update is zero, and what remains is
+# noise, which Adam scales to the same step size as a real game's update. With that wiring dreaming
+# can only slow learning down, on any chip; the `corrected` fidelity (world model wired to the
+# action generators) is where the paper's claim can be tested (`make figures
+# NOTEBOOKS=notebooks/04_comparison.py PARAMS="-p fidelity corrected"`, and notebook 08).
+
+# %% [markdown]
 # ## Final performance and the Mann–Whitney test
 
 # %%
