@@ -91,9 +91,10 @@ save(fig, f"04_agent_input_{fidelity}", OUT)
 # action the agent takes in a dream (a test checks this on the emulated chip). A dream's policy
 # gradient sums predicted rewards times the eligibility trace of ∇ log π(a | x), whose expectation
 # over the sampled actions is zero: in expectation the dream update is zero, and what remains is
-# noise, which Adam scales to the same step size as a real game's update. With that wiring dreaming
-# can only slow learning down, on any chip; the `corrected` fidelity (world model wired to the
-# action generators) is where the paper's claim can be tested (`make figures
+# noise, which Adam scales to the same step size as a real game's update. With that wiring, on any
+# chip, a benefit of dreaming cannot come from imagined consequences of actions, only from that noise
+# (e.g. as extra exploration); the `corrected` fidelity (world model wired to the action generators)
+# is where the paper's mechanism can be tested (`make figures
 # NOTEBOOKS=notebooks/04_comparison.py PARAMS="-p fidelity corrected"`, and notebook 08).
 
 # %% [markdown]
