@@ -54,11 +54,11 @@ def main(argv=None) -> None:
         print("mean return of the last 50 games (mean +- SD over seeds):")
         print(last.groupby(["condition", "wait_ms"]).agg(["mean", "std", "count"]).to_string())
         return
-    from .training import TrainConfig, save_run, train
+    from .training import TrainConfig, checkpoint_path, save_run, train
 
     cfg = TrainConfig(condition=args.condition, seed=args.seed, games=args.games, wait_ms=args.wait_ms,
                       fidelity=args.fidelity)
-    table = train(cfg)
+    table = train(cfg, checkpoint=checkpoint_path(cfg, args.out))  # Ctrl-C, then the same command resumes
     path = save_run(table, cfg, args.out)
     print(f"{path}: mean return of the last {min(50, len(table))} games "
           f"{table['return'].tail(50).mean():.3f}")

@@ -27,12 +27,17 @@ def ram_state(ram: np.ndarray) -> np.ndarray:
     return np.asarray(ram, dtype=float)[list(STATE_RAM)]
 
 
+START = -1
+"""Log entry of :meth:`Pong.start_game`."""
+
+
 class Pong:
-    """One seeded Pong environment that can save and restore its start state.
+    """One seeded Pong environment.
 
     ``start_game()`` resets and plays the 18 start NOOPs; ``step(a)`` takes an agent action (0-2)
-    and returns ``(state, reward, done)``. ``snapshot()``/``restore()`` wrap ALE's clone/restore so
-    a dream can start from a real game's start state without resetting the emulator again.
+    and returns ``(state, reward, done)``. Every call is logged (:attr:`log`: -1 for a start, else
+    the action) so that :meth:`replay` can rebuild the exact emulator state, sticky-action random
+    stream included, in a fresh environment: ALE's clone/restore does not reproduce sticky actions.
     """
 
     def __init__(self, seed: int):
@@ -44,8 +49,10 @@ class Pong:
         self._ale = self.env.unwrapped.ale
         self._seed = int(seed)
         self._seeded = False
+        self.log: list[int] = []
 
     def start_game(self) -> np.ndarray:
+        self.log.append(START)
         if self._seeded:
             ram, _ = self.env.reset()
         else:
@@ -58,8 +65,19 @@ class Pong:
     def step(self, action: int) -> tuple[np.ndarray, float, bool]:
         if action not in (0, 1, 2):
             raise ValueError(f"agent action {action!r} must be 0 (NOOP), 1 (up) or 2 (down)")
+        self.log.append(action)
         ram, reward, term, trunc, _ = self.env.step(AGENT_TO_ALE[action])
         return ram_state(ram), float(reward), bool(term or trunc)
+
+    def replay(self, log) -> None:
+        """Repeat the calls of another environment of the same seed (its :attr:`log`) on this fresh one."""
+        if self.log:
+            raise RuntimeError("replay needs a fresh environment (this one has already been used)")
+        for entry in log:
+            if entry == START:
+                self.start_game()
+            else:
+                self.step(int(entry))
 
     def state(self) -> np.ndarray:
         return ram_state(self._ale.getRAM())

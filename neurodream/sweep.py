@@ -7,7 +7,8 @@
 
 Each run is written atomically to its own file (:func:`neurodream.training.save_run`) whose name
 carries a hash of the whole config, so a sweep that is interrupted and started again skips every
-run already on disk and loses nothing. A run file that cannot be read, or that was made under
+run already on disk and loses nothing; a run that was cut short resumes from its last checkpoint
+(every 50 games). A run file that cannot be read, or that was made under
 another calibration than the one its config now resolves to, is reported and recomputed.
 The same sweep runs on a Dask cluster when given a scheduler address (joblib's dask backend).
 """
@@ -25,7 +26,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .training import TrainConfig, calibration_record, load_run, run_path, save_run, train
+from .training import TrainConfig, calibration_record, checkpoint_path, load_run, run_path, save_run, train
 
 CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv")
 """Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``; none of
@@ -68,7 +69,8 @@ def cached(cfg: TrainConfig, out_dir: Path | str) -> bool:
 def run_one(cfg: TrainConfig, out_dir: Path | str) -> Path:
     """Train one run and save it, unless its result is already on disk; returns the file."""
     if not cached(cfg, out_dir):
-        save_run(train(cfg, progress=False), cfg, out_dir)
+        # a run cut short resumes from its checkpoint, next to where its result will be
+        save_run(train(cfg, progress=False, checkpoint=checkpoint_path(cfg, out_dir)), cfg, out_dir)
     return run_path(cfg, out_dir)
 
 

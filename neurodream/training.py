@@ -18,8 +18,10 @@ import dataclasses
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -138,16 +140,38 @@ class PaperChipRunner:
         return self._read(self.paper.model)
 
 
-def train(cfg: TrainConfig, *, progress: bool = True) -> pd.DataFrame:
-    """Run one training run; returns the per-game table (see module docstring)."""
-    rng = stream(cfg.seed, "policy")
-    runner = PaperChipRunner(cfg)
-    env = Pong(cfg.seed)
-    policy = Policy(N_HIDDEN, rng, lr=cfg.policy_lr)
+CHECKPOINT_EVERY_GAMES = 50
+"""How often :func:`train` saves its state when given a checkpoint file."""
+
+
+def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | None = None,
+          checkpoint_every: int = CHECKPOINT_EVERY_GAMES) -> pd.DataFrame:
+    """Run one training run; returns the per-game table (see module docstring).
+
+    With ``checkpoint`` (a file path), the run's whole state is saved there atomically every
+    ``checkpoint_every`` games, and a run started again with the same file resumes after the last
+    saved game with exactly the results of an uninterrupted run. The file is removed at the end.
+    """
+    if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
+        raise ValueError(f"checkpoint_every = {checkpoint_every!r} must be a positive number of games")
     dreaming = cfg.condition == "dreaming"
-    model = WorldModel(N_HIDDEN) if dreaming else None
-    rows = []
-    for game in tqdm(range(cfg.games), desc=f"{cfg.condition} seed {cfg.seed}", disable=not progress):
+    state_file = Path(checkpoint) if checkpoint is not None else None
+    saved = _load_checkpoint(state_file, cfg) if state_file is not None else None
+    if saved:
+        rows, policy, model, runner, log = saved
+        env = Pong(cfg.seed)
+        env.replay(log)  # the environment cannot be pickled: rebuild it from its call log
+    else:
+        runner = PaperChipRunner(cfg)
+        env = Pong(cfg.seed)
+        policy = Policy(N_HIDDEN, stream(cfg.seed, "policy"), lr=cfg.policy_lr)
+        model = WorldModel(N_HIDDEN) if dreaming else None
+        rows = []
+    start = len(rows)
+    for game in tqdm(range(start, cfg.games), initial=start, total=cfg.games,
+                     desc=f"{cfg.condition} seed {cfg.seed}", disable=not progress):
+        if state_file is not None and game > start and game % checkpoint_every == 0:
+            _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log)
         t0 = time.perf_counter()
         learn = game > cfg.learn_after_game
         state = env.start_game()
@@ -200,11 +224,48 @@ def train(cfg: TrainConfig, *, progress: bool = True) -> pd.DataFrame:
             "wall_s": time.perf_counter() - t0,
         })
     env.close()
+    if state_file is not None:
+        state_file.unlink(missing_ok=True)
     table = pd.DataFrame(rows)
     table.attrs["config"] = cfg.to_dict()
     table.attrs["policy_J"] = policy.J.tolist()
     table.attrs["model_W"] = np.vstack([model.W_s, model.W_r]).tolist() if model else None
     return table
+
+
+def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log) -> None:
+    from . import __version__
+
+    payload = {"config": cfg.to_dict(), "version": __version__, "rows": rows, "policy": policy,
+               "model": model, "runner": runner, "env_log": list(log)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_checkpoint(path: Path, cfg: TrainConfig):
+    """The saved state of run ``cfg``, or None (no file, another config or version: start afresh)."""
+    from . import __version__
+
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as f:
+            payload = pickle.load(f)
+        same = payload["config"] == cfg.to_dict() and payload["version"] == __version__
+    except Exception as err:  # noqa: BLE001 - any unreadable checkpoint only costs a restart
+        warnings.warn(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); starting afresh", stacklevel=3)
+        return None
+    if not same:
+        warnings.warn(f"checkpoint {path} belongs to another config or version; starting afresh", stacklevel=3)
+        return None
+    return payload["rows"], payload["policy"], payload["model"], payload["runner"], payload["env_log"]
 
 
 def spike_raster(cfg: TrainConfig, states) -> pd.DataFrame:
@@ -295,6 +356,11 @@ def run_path(cfg: TrainConfig, directory: Path | str) -> Path:
     leaves the names of earlier runs valid."""
     digest = hashlib.sha256(json.dumps(cfg.changes(), sort_keys=True).encode()).hexdigest()[:10]
     return Path(directory) / f"{cfg.condition}_{cfg.fidelity}_wait{cfg.wait_ms:g}_seed{cfg.seed}_{digest}.json"
+
+
+def checkpoint_path(cfg: TrainConfig, directory: Path | str) -> Path:
+    """Where :func:`train` keeps the state of an unfinished run: :func:`run_path` with ``.ckpt``."""
+    return run_path(cfg, directory).with_suffix(".ckpt")
 
 
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from neurodream.pong import RAM_CPU_Y, Pong
@@ -72,3 +73,39 @@ def test_only_the_corrected_world_model_sees_the_action(fidelity):
         counts[action] = np.array([runner.model_counts(s, action) for s in states])
     same = np.array_equal(counts[0], counts[2])
     assert same == (fidelity == "paper")
+
+
+
+def test_an_interrupted_run_resumes_with_the_results_of_an_uninterrupted_one(tmp_path, monkeypatch):
+    cfg = TrainConfig(condition="dreaming", seed=2, games=6, awake_steps=5, dream_steps=3, learn_after_game=0)
+    whole = train(cfg, progress=False)
+    ckpt = tmp_path / "run.ckpt"
+    real_step = Pong.step
+    calls = []
+
+    def interrupted(self, action):
+        calls.append(action)
+        if len(calls) > 23:  # Ctrl-C in game 4 (5 steps per game), after the checkpoint of game 4
+            raise KeyboardInterrupt
+        return real_step(self, action)
+
+    monkeypatch.setattr(Pong, "step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, progress=False, checkpoint=ckpt, checkpoint_every=2)
+    monkeypatch.setattr(Pong, "step", real_step)
+    assert ckpt.exists()
+    resumed = train(cfg, progress=False, checkpoint=ckpt, checkpoint_every=2)
+    assert not ckpt.exists()
+    pd.testing.assert_frame_equal(whole.drop(columns="wall_s"), resumed.drop(columns="wall_s"))
+    assert whole.attrs["policy_J"] == resumed.attrs["policy_J"] and whole.attrs["model_W"] == resumed.attrs["model_W"]
+    # a checkpoint of another config, or an unreadable one, is not used
+    from neurodream.training import _save_checkpoint
+
+    _save_checkpoint(ckpt, TrainConfig(seed=3), [], None, None, None, [])
+    with pytest.warns(UserWarning, match="another config"):
+        again = train(cfg, progress=False, checkpoint=ckpt)
+    pd.testing.assert_frame_equal(whole.drop(columns="wall_s"), again.drop(columns="wall_s"))
+    ckpt.write_bytes(b"not a checkpoint")
+    with pytest.warns(UserWarning, match="unreadable"):
+        again = train(cfg, progress=False, checkpoint=ckpt)
+    pd.testing.assert_frame_equal(whole.drop(columns="wall_s"), again.drop(columns="wall_s"))

@@ -144,6 +144,9 @@ class CoreBiases(Mapping[str, tuple[int, int]]):
     def __getitem__(self, name: str) -> tuple[int, int]:
         return self._codes[name]
 
+    def __reduce__(self):  # picklable (checkpoints), though its mapping is read-only
+        return (CoreBiases, (dict(self._codes),))
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._codes)
 

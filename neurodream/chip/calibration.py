@@ -154,6 +154,9 @@ class Calibration:
             data["C_syn_F"] = tuple(data["C_syn_F"])
         return cls(**data)
 
+    def __reduce__(self):  # picklable (checkpoints), though its mappings are read-only
+        return (Calibration.from_dict, (self.to_dict(),))
+
     def with_core_bias(self, cores, name: str, code: tuple[int, int]) -> "Calibration":
         """A copy with the unset bias ``name`` set to ``code`` on each ``(chip, core)`` in ``cores``
         (validated like any record)."""
