@@ -39,7 +39,10 @@ use_style()
 if quick:
     seeds, games = 2, 3
 OUT = figure_dir(quick)
-_, table = run_study(["baseline", "dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, fidelity=fidelity)
+# fidelity only concerns the world model: the baseline has none, so its runs are the paper-mode ones
+_, base = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
+_, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, fidelity=fidelity)
+table = pd.concat([base, dream], ignore_index=True)
 runs = table.groupby("condition").seed.nunique().to_dict()
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
 print(runs, f"random policy {random_mean:.2f} +- {random_sd:.2f}")
