@@ -115,7 +115,8 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
 
 def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
     """Every run in ``out_dir`` as one tidy DataFrame (one row per game, config fields as columns),
-    keeping runs whose config matches ``where`` (e.g. ``games=2000, fidelity="paper"``)."""
+    keeping runs whose config matches ``where`` (e.g. ``games=2000, fidelity="paper"``) and leaving
+    out, with a warning, runs made under a calibration their config no longer resolves to."""
     frames = []
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = set(where) - fields
@@ -124,6 +125,10 @@ def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
     for path in sorted(Path(out_dir).glob("*.json")):
         table = _load_with_config(path)
         if any(table.attrs["config"].get(k) != v for k, v in where.items()):
+            continue
+        if table.attrs["calibration"] != calibration_record(TrainConfig(**table.attrs["config"])):
+            warnings.warn(f"{path.name} was run under another calibration than its config now gives; "
+                          "left out (rerun its sweep to recompute it)", stacklevel=2)
             continue
         frames.append(table)
     if not frames:

@@ -57,6 +57,8 @@ def test_a_run_made_under_another_calibration_is_recomputed(tmp_path):
     path.write_text(json.dumps(payload))
     with pytest.warns(UserWarning, match="another calibration"):
         assert not sw.cached(cfg, tmp_path)
+    with pytest.warns(UserWarning, match="another calibration"):
+        assert sw.load_results(tmp_path).empty
 
 
 def test_dask_cluster_gives_the_serial_results(tmp_path):
