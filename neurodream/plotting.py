@@ -31,7 +31,7 @@ def save(fig, name: str, directory: Path | str | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     png = out / f"{name}.png"
     fig.savefig(png)
-    fig.savefig(out / f"{name}.pdf")
+    fig.savefig(out / f"{name}.pdf", metadata={"CreationDate": None})  # same figure, same bytes
     return png
 
 
