@@ -98,7 +98,7 @@ def setting_summary(table: pd.DataFrame, levels=(-1.0, -0.5, 0.0)) -> pd.DataFra
     out = out.join(reach)
     out["p_dreaming_better"] = np.nan
     for setting, f in final.groupby("setting"):
-        if {"baseline", "dreaming"} <= set(f.condition) and f.condition.value_counts().min() > 0:
+        if {"baseline", "dreaming"} <= set(f.condition):
             out.loc[(setting, "dreaming"), "p_dreaming_better"] = mann_whitney(f)["p"]
     return out.reset_index()
 

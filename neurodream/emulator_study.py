@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .chip import PAPER_AGENT_BIASES, Calibration, CoreBiases, Emulator, Network, core_circuit
-from .chip.calibration import PAPER_CHIP
 from .encoding import encode
-from .networks import AGENT_CORES, build_paper_chip
+from .networks import AGENT_CHIP_CORES, build_paper_chip
 from .training import TrainConfig, calibration_for, train
 from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE
 
@@ -78,7 +77,7 @@ def agent_pulse_scan(codes, *, seeds=(0, 1, 2), games: int = 8,
     per run (``games`` real games, no learning), the agent's spikes per step as its readout sees
     them, the policy entropy per step (nats; ln 3 = uniform) and the mean return per game.
     ``is_default`` marks the code :func:`neurodream.training.calibration_for` gives that setup."""
-    agent_cores = [(PAPER_CHIP, c) for c in AGENT_CORES]
+    agent_cores = AGENT_CHIP_CORES
     rows = []
     for condition in conditions:
         default = calibration_for(TrainConfig(condition=condition)).resolve(PAPER_AGENT_BIASES, agent_cores[0])

@@ -13,11 +13,14 @@ import dataclasses
 import numpy as np
 
 from .chip import PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, CoreBiases, Network
+from .chip.calibration import PAPER_CHIP
 from .encoding import ACTION_GENERATORS, N_STATE_GENERATORS
 from .seeding import stream
 
-CHIP_ID = 3
+CHIP_ID = PAPER_CHIP
 AGENT_CORES = (0, 1)
+AGENT_CHIP_CORES = tuple((CHIP_ID, core) for core in AGENT_CORES)
+"""The agent's cores as ``(chip, core)`` pairs (what calibration records are keyed by)."""
 MODEL_CORES = (2, 3)
 NEURONS_PER_CORE_USED = 255
 CAM_WORDS_PER_NEURON = 8

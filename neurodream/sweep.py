@@ -6,7 +6,7 @@
 >>> table = load_results("data", games=2000)       # doctest: +SKIP
 
 Each run is written atomically to its own file (:func:`neurodream.training.save_run`) whose name
-carries a hash of the whole config, so a sweep that is interrupted and started again skips every
+carries a hash of its config (the fields that differ from their defaults), so a sweep that is interrupted and started again skips every
 run already on disk and loses nothing; a run that was cut short resumes from its last checkpoint
 (every 50 games). A run file that cannot be read, or that was made under
 another calibration than the one its config now resolves to, is reported and recomputed.
@@ -18,15 +18,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import warnings
-from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .training import TrainConfig, calibration_record, checkpoint_path, load_run, run_path, save_run, train
+from .training import TrainConfig, checkpoint_path, load_run, run_calibration_is_current, run_path, save_run, train
 
 CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv")
 """Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``; none of
@@ -60,10 +60,12 @@ def cached(cfg: TrainConfig, out_dir: Path | str) -> bool:
     except ValueError as err:
         warnings.warn(f"{err}; the run will be recomputed", stacklevel=2)
         return False
-    if table.attrs["calibration"] != calibration_record(cfg):
+    if table.attrs["config"] != cfg.to_dict():
+        return False
+    if not run_calibration_is_current(table):
         warnings.warn(f"{path} was run under another calibration; the run will be recomputed", stacklevel=2)
         return False
-    return table.attrs["config"] == cfg.to_dict()
+    return True
 
 
 def run_one(cfg: TrainConfig, out_dir: Path | str) -> Path:
@@ -126,7 +128,7 @@ def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
         table = _load_with_config(path)
         if any(table.attrs["config"].get(k) != v for k, v in where.items()):
             continue
-        if table.attrs["calibration"] != calibration_record(TrainConfig(**table.attrs["config"])):
+        if not run_calibration_is_current(table):
             warnings.warn(f"{path.name} was run under another calibration than its config now gives; "
                           "left out (rerun its sweep to recompute it)", stacklevel=2)
             continue

@@ -29,9 +29,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
-from .chip.calibration import DREAMING_AGENT_PULSE, PAPER_CHIP
+from .chip.calibration import DREAMING_AGENT_PULSE
 from .encoding import encode, randomise
-from .networks import AGENT_CORES, N_HIDDEN, build_paper_chip
+from .networks import AGENT_CHIP_CORES, N_HIDDEN, build_paper_chip
 from .pong import Pong
 from .readouts import Policy, WorldModel
 from .seeding import stream
@@ -92,14 +92,18 @@ def calibration_for(cfg: TrainConfig) -> Calibration:
     if cfg.calibration:
         return Calibration.from_dict(cfg.calibration)
     if cfg.condition == "dreaming":
-        cores = [(PAPER_CHIP, core) for core in AGENT_CORES]
-        return Calibration().with_core_bias(cores, "PULSE_PWLK_P", DREAMING_AGENT_PULSE)
+        return Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", DREAMING_AGENT_PULSE)
     return Calibration()
 
 
 def calibration_record(cfg: TrainConfig) -> dict:
     """:func:`calibration_for` as stored in a run file (JSON types), to compare with one read back."""
     return json.loads(json.dumps(calibration_for(cfg).to_dict()))
+
+
+def run_calibration_is_current(table: pd.DataFrame) -> bool:
+    """Whether a run read by :func:`load_run` was made under the calibration its config resolves to now."""
+    return table.attrs["calibration"] == calibration_record(TrainConfig(**table.attrs["config"]))
 
 
 class PaperChipRunner:
@@ -118,12 +122,11 @@ class PaperChipRunner:
         self.acc = np.zeros(self.chip.n_neurons, dtype=np.int64)
         self.jitter_s = cfg.input_jitter_ms * 1e-3
         self.poisson = cfg.poisson_input
-        self.noise_rng = stream(cfg.seed, "input-timing")
 
     def _stimulus(self, state, action=None):
         stim = encode(state, action)
         if self.jitter_s or self.poisson:
-            stim = randomise(stim, self.window_s, self.noise_rng, jitter_s=self.jitter_s, poisson=self.poisson)
+            stim = randomise(stim, self.window_s, self.chip.input_rng, jitter_s=self.jitter_s, poisson=self.poisson)
         return stim
 
     def _read(self, idx) -> np.ndarray:
