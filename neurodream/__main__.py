@@ -3,11 +3,15 @@
 ``python -m neurodream train --condition dreaming --seed 0 --games 2000 --out data``: one run;
 ``python -m neurodream sweep --conditions baseline dreaming --seeds 0-9 --games 2000 --jobs 2``: many,
 cached in ``--out`` and resumable (``--scheduler tcp://host:8786`` sends them to a Dask cluster).
+Both take ``--set FIELD=VALUE ...`` for any other :class:`~neurodream.training.TrainConfig` field,
+e.g. ``--set fidelity=corrected action_activity=1000`` or ``--set dream_steps=0``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -23,6 +27,24 @@ def parse_seeds(text: str) -> list[int]:
         raise SystemExit(f"--seeds {text!r}: expected a range like 0-9 or a list like 0,3,5") from None
 
 
+def parse_fields(pairs: list[str]) -> dict:
+    """``["dream_steps=0", "fidelity=corrected"]`` -> config fields (values read as JSON when they
+    parse, else as text)."""
+    from .training import TrainConfig
+
+    allowed = [f.name for f in dataclasses.fields(TrainConfig)]
+    out = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or key not in allowed:
+            raise SystemExit(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(allowed)}")
+        try:
+            out[key] = json.loads(text)
+        except json.JSONDecodeError:
+            out[key] = text
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="neurodream")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -32,6 +54,7 @@ def main(argv=None) -> None:
     tr.add_argument("--games", type=int, default=2000)
     tr.add_argument("--wait-ms", type=float, default=10.0)
     tr.add_argument("--fidelity", choices=["paper", "corrected"], default="paper")
+    tr.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", help="other config fields")
     tr.add_argument("--out", default="data")
     sw = sub.add_parser("sweep", help="many runs in parallel, one cached file per run")
     sw.add_argument("--conditions", nargs="+", choices=["baseline", "dreaming"], default=["baseline", "dreaming"])
@@ -41,23 +64,24 @@ def main(argv=None) -> None:
     sw.add_argument("--fidelity", choices=["paper", "corrected"], default="paper")
     sw.add_argument("--jobs", type=int, default=-1, help="parallel local runs (-1: one per core)")
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address instead of local cores")
+    sw.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", help="other config fields")
     sw.add_argument("--out", default="data")
     args = parser.parse_args(argv)
+    fields = {"fidelity": args.fidelity, **parse_fields(args.set)}
     if args.command == "sweep":
         from .sweep import grid, load_results, sweep
 
         configs = grid(conditions=args.conditions, seeds=parse_seeds(args.seeds), wait_ms=args.wait_ms,
-                       games=args.games, fidelity=args.fidelity)
+                       games=args.games, **fields)
         sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler)
-        table = load_results(args.out, games=args.games, fidelity=args.fidelity)
+        table = load_results(args.out, games=args.games, **fields)
         last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
         print("mean return of the last 50 games (mean +- SD over seeds):")
         print(last.groupby(["condition", "wait_ms"]).agg(["mean", "std", "count"]).to_string())
         return
     from .training import TrainConfig, checkpoint_path, save_run, train
 
-    cfg = TrainConfig(condition=args.condition, seed=args.seed, games=args.games, wait_ms=args.wait_ms,
-                      fidelity=args.fidelity)
+    cfg = TrainConfig(condition=args.condition, seed=args.seed, games=args.games, wait_ms=args.wait_ms, **fields)
     table = train(cfg, checkpoint=checkpoint_path(cfg, args.out))  # Ctrl-C, then the same command resumes
     path = save_run(table, cfg, args.out)
     print(f"{path}: mean return of the last {min(50, len(table))} games "

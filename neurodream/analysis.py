@@ -164,17 +164,18 @@ README_START = "<!-- summary:start -->"
 README_END = "<!-- summary:end -->"
 
 
-def write_summary(summary: pd.DataFrame, directory, fidelity: str, readme=None) -> None:
-    """Write ``summary_<fidelity>.csv``/``.md`` into ``directory``; for ``paper`` fidelity also
-    replace the README's block between the summary markers with the table (numbers come from here)."""
+def write_summary(summary: pd.DataFrame, directory, label: str, readme=None) -> None:
+    """Write ``summary_<label>.csv``/``.md`` into ``directory`` (``label``: the world model's variant,
+    e.g. ``paper``, ``corrected``); for ``paper`` also replace the README's block between the summary
+    markers with the table (numbers come from here)."""
     from pathlib import Path
 
     directory = Path(directory)
-    summary.to_csv(directory / f"summary_{fidelity}.csv", index=False)
+    summary.to_csv(directory / f"summary_{label}.csv", index=False)
     md = summary.to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else _markdown(summary)
-    (directory / f"summary_{fidelity}.md").write_text(md + "\n")
+    (directory / f"summary_{label}.md").write_text(md + "\n")
     readme = Path(readme) if readme else directory.parent / "README.md"
-    if fidelity == "paper" and readme.exists():
+    if label == "paper" and readme.exists():
         text = readme.read_text()
         if README_START in text and README_END in text:
             head, rest = text.split(README_START, 1)

@@ -1,6 +1,6 @@
 """Measurements of the emulated chip that notebook 01 plots: F-I curves, the paper presets' spike
-counts for place-cell input, their sensitivity to the uncertain calibration values, and the agent's
-initial policy in each setup as its pulse width varies."""
+counts for place-cell input, their sensitivity to the uncertain calibration values, the agent's
+initial policy in each setup as its pulse width varies, and what its input tells about the state."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pandas as pd
 from .chip import PAPER_AGENT_BIASES, Calibration, CoreBiases, Emulator, Network, core_circuit
 from .encoding import encode
 from .networks import AGENT_CHIP_CORES, build_paper_chip
-from .training import TrainConfig, calibration_for, train
-from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE
+from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE, READOUT_FILTER
+from .training import PaperChipRunner, TrainConfig, calibration_for, train
+from .world_model_study import r_squared, ridge_predict
 
 
 def fi_curve(biases: CoreBiases, dc_codes, *, calibration: Calibration | None = None, cv: float = 0.0,
@@ -95,3 +96,38 @@ def agent_pulse_scan(codes, *, seeds=(0, 1, 2), games: int = 8,
                              "return": float(t["return"].mean())})
     return pd.DataFrame(rows)
 
+
+
+def agent_state_information(states: np.ndarray, *, conditions=("baseline", "dreaming"), seeds=(0, 1, 2)) -> pd.DataFrame:
+    """What the untrained agent's readout input carries about the game in each setup.
+
+    ``states`` are played in order on a fresh chip per (condition, seed), as in a run of that setup
+    (with dreaming, every state also holds the world model's window, whose agent spikes count too).
+    Per run: spikes per step, neurons with non-zero filtered counts per step, neurons that spiked at
+    all (of 510), and the held-out R^2 of ridge readouts (fitted on the first half of the states)
+    of the ball's y, the agent's paddle y and their difference, the quantity a Pong policy needs.
+    """
+    states = np.asarray(states, dtype=float)
+    half = states.shape[0] // 2
+    target = np.c_[states[:, 1], states[:, 3], states[:, 1] - states[:, 3]]
+    rows = []
+    for condition in conditions:
+        for seed in seeds:
+            runner = PaperChipRunner(TrainConfig(condition=condition, seed=seed))
+            x = np.zeros(runner.paper.agent.size)
+            raw, filtered = [], []
+            for state in states:
+                counts = runner.agent_counts(state)
+                if condition == "dreaming":
+                    runner.model_counts(state, 0)
+                x = READOUT_FILTER * x + (1 - READOUT_FILTER) * counts
+                raw.append(counts)
+                filtered.append(x)
+            raw, filtered = np.array(raw), np.array(filtered)
+            r2 = r_squared(target[half:], ridge_predict(filtered[:half], target[:half], filtered[half:]))
+            rows.append({"condition": condition, "seed": seed,
+                         "spikes_per_step": float(raw.sum(axis=1).mean()),
+                         "neurons_active_per_step": float((filtered > 0).sum(axis=1).mean()),
+                         "neurons_ever_active": int((raw.sum(axis=0) > 0).sum()),
+                         "r2_ball_y": float(r2[0]), "r2_paddle_y": float(r2[1]), "r2_ball_minus_paddle": float(r2[2])})
+    return pd.DataFrame(rows)

@@ -28,6 +28,8 @@ PLACE_GAIN = 7000.0
 PLACE_CENTRES = np.arange(CELLS_PER_VARIABLE) * 26.6 - 10.0
 """Centres mu_i = i * 266/10 - 10 of the place cells, in RAM units (0-255)."""
 ACTION_ACTIVITY = 150.0
+"""The action generator's activity in the released code: 4 spikes per 30.3 ms, as many as the most
+active place cell (``int(7000 / (20 sqrt(2 pi)) / 33)``)."""
 RATE_QUANTUM_HZ = 33.0
 """Activity per spike of a train: n = int(a / 33) spikes spread over 1/33 s."""
 
@@ -46,14 +48,17 @@ def spikes_per_train(activity: np.ndarray) -> np.ndarray:
     return (np.asarray(activity, dtype=float) / RATE_QUANTUM_HZ).astype(np.int64)
 
 
-def encode(state, action: int | None = None) -> Stimulus:
-    """The repeating stimulus of one network step: 40 place cells, plus the action when given."""
+def encode(state, action: int | None = None, action_activity: float = ACTION_ACTIVITY) -> Stimulus:
+    """The repeating stimulus of one network step: 40 place cells, plus the action when given (its
+    generator with activity ``action_activity``)."""
     n = spikes_per_train(place_cell_activity(state))
     if action is not None:
         if action not in (0, 1, 2):
             raise ValueError(f"action {action!r} must be 0 (NOOP), 1 (up) or 2 (down)")
+        if not (np.isfinite(action_activity) and action_activity >= 0):
+            raise ValueError(f"action_activity = {action_activity!r} must be a finite activity >= 0")
         act = np.zeros(len(ACTION_GENERATORS))
-        act[action] = ACTION_ACTIVITY
+        act[action] = action_activity
         n = np.concatenate([n, spikes_per_train(act)])
     return _trains(tuple(n.tolist()))
 

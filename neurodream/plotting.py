@@ -35,18 +35,19 @@ def save(fig, name: str, directory: Path | str | None = None) -> Path:
     return png
 
 
-def setting_curves(bands, settings, title: str):
+def setting_curves(bands, settings, title: str, *, by_condition: bool = True):
     """Mean learning curve of each setting (lines, in the order of ``settings``), one panel per
-    condition; ``bands`` from :func:`neurodream.analysis.curve_bands` with a ``setting`` column."""
-    conditions = [c for c in CONDITION_COLOURS if c in set(bands.condition)]
-    fig, axes = plt.subplots(1, len(conditions), figsize=(6.5 * len(conditions), 4), sharey=True, squeeze=False)
+    condition (``by_condition``) or all in one panel when the settings already tell the runs apart;
+    ``bands`` from :func:`neurodream.analysis.curve_bands` with a ``setting`` column."""
+    panels = [c for c in CONDITION_COLOURS if c in set(bands.condition)] if by_condition else [None]
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(6.5 * len(panels), 10.0), 4.5), sharey=True, squeeze=False)
     colours = sns.color_palette("viridis", len(settings))
-    for ax, cond in zip(axes[0], conditions):
+    for ax, cond in zip(axes[0], panels):
         for colour, setting in zip(colours, settings):
-            b = bands[(bands.condition == cond) & (bands.setting == setting)]
+            b = bands[(bands.setting == setting) & ((bands.condition == cond) if cond else True)]
             if len(b):
                 ax.plot(b.game, b["mean"], color=colour, label=f"{setting} ({int(b.runs.max())} runs)")
-        ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)", title=cond)
+        ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)", title=cond or "")
         ax.legend(fontsize=8)
     fig.suptitle(title)
     return fig

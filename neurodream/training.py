@@ -9,7 +9,8 @@ learns from game 0.
 Beyond the paper (defaults reproduce it): ``dreams_per_game`` dreams after each game,
 ``dream_steps = 0`` turns dreaming off while the world model still learns, and
 ``input_jitter_ms`` / ``poisson_input`` randomise the input spike timing of every step
-(:func:`neurodream.encoding.randomise`).
+(:func:`neurodream.encoding.randomise`), and ``action_activity`` (``corrected`` fidelity only) sets
+how strongly the action generator drives the world model.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import pickle
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -30,7 +29,8 @@ from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.calibration import DREAMING_AGENT_PULSE
-from .encoding import encode, randomise
+from .atomic_file import write_atomically
+from .encoding import ACTION_ACTIVITY, encode, randomise
 from .networks import AGENT_CHIP_CORES, N_HIDDEN, build_paper_chip
 from .pong import Pong
 from .readouts import Policy, WorldModel
@@ -58,8 +58,15 @@ class TrainConfig:
     dreams_per_game: int = 1
     input_jitter_ms: float = 0.0
     poisson_input: bool = False
+    action_activity: float = ACTION_ACTIVITY
 
     def __post_init__(self):
+        # an int given for a float field (wait_ms=20, from a command line or papermill) names the same
+        # run as the float: store the float, so the run's file name does not depend on how it was typed
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(f.default, float) and isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, f.name, float(value))
         if self.condition not in CONDITIONS:
             raise ValueError(f"unknown condition {self.condition!r}; allowed: {', '.join(CONDITIONS)}")
         if not (isinstance(self.games, int) and self.games >= 1):
@@ -72,6 +79,12 @@ class TrainConfig:
                 raise ValueError(f"{name} = {value!r} must be a non-negative integer")
         if not self.input_jitter_ms >= 0:
             raise ValueError(f"input_jitter_ms = {self.input_jitter_ms!r} must be >= 0 (SD of the jitter, ms)")
+        if not (np.isfinite(self.action_activity) and self.action_activity > 0):
+            raise ValueError(f"action_activity = {self.action_activity!r} must be a positive activity "
+                             f"(the released code's is {ACTION_ACTIVITY})")
+        if self.action_activity != ACTION_ACTIVITY and self.fidelity != "corrected":
+            raise ValueError(f"action_activity = {self.action_activity!r} needs fidelity 'corrected': in "
+                             f"{self.fidelity!r} fidelity no neuron receives the action generators")
         if self.poisson_input and self.input_jitter_ms:
             raise ValueError("poisson_input and input_jitter_ms exclude each other: Poisson trains have no "
                              "regular times to jitter")
@@ -122,9 +135,10 @@ class PaperChipRunner:
         self.acc = np.zeros(self.chip.n_neurons, dtype=np.int64)
         self.jitter_s = cfg.input_jitter_ms * 1e-3
         self.poisson = cfg.poisson_input
+        self.action_activity = cfg.action_activity
 
     def _stimulus(self, state, action=None):
-        stim = encode(state, action)
+        stim = encode(state, action, self.action_activity)
         if self.jitter_s or self.poisson:
             stim = randomise(stim, self.window_s, self.chip.input_rng, jitter_s=self.jitter_s, poisson=self.poisson)
         return stim
@@ -143,13 +157,33 @@ class PaperChipRunner:
         return self._read(self.paper.model)
 
 
+@dataclasses.dataclass(frozen=True)
+class ModelStep:
+    """One awake step of the world model, as :func:`train` passes it to an observer."""
+
+    game: int
+    state: np.ndarray
+    action: int
+    filtered_counts: np.ndarray
+    """The readout's input ``x`` (filtered model counts) that made the prediction."""
+    predicted_change: np.ndarray
+    predicted_reward: float
+    state_change: np.ndarray
+    """Raw ``s_{t+1} - s_t`` (the model's target clips it: ``readouts.DELTA_STATE_CLIP``)."""
+    reward_trace: float
+    """The reward target after this step (``readouts.REWARD_TRACE_DECAY``)."""
+
+
 CHECKPOINT_EVERY_GAMES = 50
 """How often :func:`train` saves its state when given a checkpoint file."""
 
 
 def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | None = None,
-          checkpoint_every: int = CHECKPOINT_EVERY_GAMES) -> pd.DataFrame:
+          checkpoint_every: int = CHECKPOINT_EVERY_GAMES, observer=None) -> pd.DataFrame:
     """Run one training run; returns the per-game table (see module docstring).
+
+    ``observer``, when given, is called after every awake step that has a world model (dreaming
+    condition) with one :class:`ModelStep`: what the model saw, predicted and should have predicted.
 
     With ``checkpoint`` (a file path), the run's whole state is saved there atomically every
     ``checkpoint_every`` games, and a run started again with the same file resumes after the last
@@ -194,9 +228,13 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
             new_state, r, done = env.step(a)
             policy.reward(r if learn else 0.0)
             if model:
+                if observer is not None:
+                    x_seen = model.x.copy()
                 es, er = model.learn(ds_pred, r_pred, new_state - state, r)
                 err_s.append(es)
                 err_r.append(er)
+                if observer is not None:
+                    observer(ModelStep(game, state, a, x_seen, ds_pred, r_pred, new_state - state, model.r_trace))
             state = new_state
             ret += r
             steps += 1
@@ -241,15 +279,7 @@ def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, 
 
     payload = {"config": cfg.to_dict(), "version": __version__, "rows": rows, "policy": policy,
                "model": model, "runner": runner, "env_log": list(log)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _load_checkpoint(path: Path, cfg: TrainConfig):
@@ -370,20 +400,10 @@ def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Pa
     """Write :func:`run_path` atomically: config, library version, per-game rows."""
     from . import __version__
 
-    path = run_path(cfg, directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"config": cfg.to_dict(), "version": __version__,
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(run_path(cfg, directory), json.dumps(payload))
 
 
 def load_run(path: Path | str) -> pd.DataFrame:

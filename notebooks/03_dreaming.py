@@ -24,15 +24,18 @@ quick = 0  # 1: tiny sizes, for CI
 seeds = 10
 games = 2000
 jobs = 2
+skill_games = 300  # games recorded for the world model's skill (awake steps only, no dreams)
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from neurodream import analysis
 from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
 from neurodream.sweep import data_dir, run_study
-from neurodream.training import STATE_NAMES, dream_beside_real, load_run, run_path
+from neurodream.training import STATE_NAMES, TrainConfig, dream_beside_real, load_run, run_path
+from neurodream.world_model_study import cached_skill
 
 use_style()
 if quick:
@@ -61,6 +64,45 @@ axes[2].set(xlabel="games played", ylabel="spikes per step (510 neurons, both wi
 axes[2].legend(fontsize=8)
 fig.suptitle(f"World model, fidelity 'paper', {table.seed.nunique()} runs x {games} games")
 save(fig, "03_world_model_learning", OUT)
+
+# %% [markdown]
+# ## How much the world model can know
+# A dream teaches the agent only what the world model predicts. Each variant of the world model below
+# learns for `skill_games` games (seed 0, awake steps only, the policy learning as in a run); its
+# predictions on the later half of the steps, made before each update as in a dream, are scored by
+# R² (the fraction of each target's variance explained; 0 = no better than the mean, < 0 worse).
+# Beside them: the best linear readout of the same filtered counts, fitted on the earlier half (what
+# any readout of these counts could reach), and a linear readout of the encoder's place cells with
+# and without the one-hot action, with no chip in between. `corrected_action1000` is the corrected
+# wiring with the action generator at activity 1000 instead of 150 (not in the paper): at 150 the
+# action is one generator among the ~10 active ones and rarely changes whether a neuron spikes.
+
+# %%
+variants = {"paper": {"fidelity": "paper"}, "corrected": {"fidelity": "corrected"},
+            "corrected_action1000": {"fidelity": "corrected", "action_activity": 1000.0}}
+skill = []
+for name, fields in variants.items():
+    cfg = TrainConfig(condition="dreaming", seed=0, games=3 if quick else skill_games, dream_steps=0, **fields)
+    skill.append(cached_skill(cfg, DATA).assign(world_model=name))
+skill = pd.concat(skill, ignore_index=True)
+skill.to_csv(OUT / "03_world_model_skill.csv", index=False)
+wide = skill.pivot_table(index=["world_model", "predictor"], columns="target", values="r2", sort=False)
+wide.round(2)
+
+# %%
+fig, axes = plt.subplots(1, len(variants), figsize=(16, 3.8), sharey=True)
+for ax, (name, g) in zip(axes, skill.groupby("world_model", sort=False)):
+    pivot = g.pivot(index="target", columns="predictor", values="r2").loc[g.target.unique(), g.predictor.unique()]
+    pivot.plot.bar(ax=ax, legend=ax is axes[-1], rot=30)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set(title=f"world model '{name}'", xlabel="", ylabel="held-out R²", ylim=(-0.5, 1))
+axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+fig.suptitle(f"What the world model predicts: seed 0, {3 if quick else skill_games} games, later half of the steps")
+save(fig, "03_world_model_skill", OUT)
+online = skill[skill.predictor == "online readout"].set_index(["world_model", "target"]).r2
+for name in variants:
+    print(f"{name}: online R² of the player's paddle change {online[name, 'd_player_y']:.2f}, "
+          f"of the reward trace {online[name, 'reward_trace']:.2f}")
 
 # %% [markdown]
 # ## Predicted and real state changes, and a dream beside a real game

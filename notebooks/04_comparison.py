@@ -25,6 +25,8 @@ seeds = 10
 games = 2000
 jobs = 2
 fidelity = "paper"  # or "corrected": action-conditioned world model
+action_activity = 150.0  # corrected only: the action generator's activity (150 as released)
+control_seeds = 5  # runs of the dreaming setup without dreams (dream_steps = 0), seeds 0..control_seeds-1
 
 # %%
 import matplotlib.pyplot as plt
@@ -33,15 +35,22 @@ import pandas as pd
 
 from neurodream import analysis
 from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.encoding import ACTION_ACTIVITY
 from neurodream.sweep import run_study
 
 use_style()
 if quick:
-    seeds, games = 2, 3
+    seeds, games, control_seeds = 2, 3, 1
 OUT = figure_dir(quick)
+# the world model's variant names the figures: "paper", "corrected", or e.g. "corrected_action1000"
+model_fields = {"fidelity": fidelity}
+label = fidelity
+if action_activity != ACTION_ACTIVITY:
+    model_fields["action_activity"] = float(action_activity)
+    label = f"{fidelity}_action{action_activity:g}"
 # fidelity only concerns the world model: the baseline has none, so its runs are the paper-mode ones
 _, base = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
-_, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, fidelity=fidelity)
+_, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, **model_fields)
 table = pd.concat([base, dream], ignore_index=True)
 runs = table.groupby("condition").seed.nunique().to_dict()
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
@@ -58,9 +67,9 @@ for cond, b in bands.groupby("condition"):
     ax.plot(b.game, b.p80, color=c, ls="--", lw=1, label=f"{cond} 80th percentile")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
 ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)",
-       title=f"Dreaming vs no dreaming, fidelity '{fidelity}', 10 ms steps, {games} games per run")
+       title=f"Dreaming vs no dreaming, world model '{label}', 10 ms steps, {games} games per run")
 ax.legend(fontsize=8, loc="lower right")
-save(fig, f"04_main_comparison_{fidelity}", OUT)
+save(fig, f"04_main_comparison_{label}", OUT)
 
 # %% [markdown]
 # ## What the agent sees in each condition
@@ -84,8 +93,23 @@ axes[0].set(xlabel="real games played", ylabel="agent spikes per step (510 neuro
 axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
 axes[1].set(xlabel="real games played", ylabel="policy entropy per step (nats)", title="policy entropy")
 axes[1].legend(fontsize=8)
-fig.suptitle(f"Mean over runs, fidelity '{fidelity}'")
-save(fig, f"04_agent_input_{fidelity}", OUT)
+fig.suptitle(f"Mean over runs, world model '{label}'")
+save(fig, f"04_agent_input_{label}", OUT)
+
+# %% [markdown]
+# A similar number of spikes is not the same information. Below, the untrained agent of each setup
+# sees the same states of random play (seeds 0-2, a fresh chip each): how many of its 510 neurons
+# spike at all, and how much of the ball's height, the paddle's height and their difference a ridge
+# readout of its filtered counts recovers on held-out states (R²). With dreaming, the agent's shorter
+# pulse (chosen for a similar spike count) concentrates the spikes in fewer neurons.
+
+# %%
+from neurodream.emulator_study import agent_state_information
+from neurodream.pong import random_states
+
+info = agent_state_information(random_states(200 if quick else 3000, seed=5), seeds=(0,) if quick else (0, 1, 2))
+info.to_csv(OUT / "04_agent_state_information.csv", index=False)
+info.groupby("condition").mean(numeric_only=True).drop(columns="seed").round(3)
 
 # %% [markdown]
 # ## Why dreams in `paper` fidelity cannot carry a learning signal
@@ -98,7 +122,10 @@ save(fig, f"04_agent_input_{fidelity}", OUT)
 # chip, a benefit of dreaming cannot come from imagined consequences of actions, only from that noise
 # (e.g. as extra exploration); the `corrected` fidelity (world model wired to the action generators)
 # is where the paper's mechanism can be tested (`make figures
-# NOTEBOOKS=notebooks/04_comparison.py PARAMS="-p fidelity corrected"`, and notebook 08).
+# NOTEBOOKS=notebooks/04_comparison.py PARAMS="-p fidelity corrected"`, and notebook 08). At the
+# released action activity (150) even the corrected world model hardly predicts how the agent's
+# paddle moves (notebook 03, "How much the world model can know"); `-p action_activity 1000` runs it
+# with a stronger action drive, under which it does.
 
 # %% [markdown]
 # ## Final performance and the Mann–Whitney test
@@ -112,9 +139,36 @@ for k, (cond, f) in enumerate(final.groupby("condition")):
     ax.scatter([k] * len(f), f.final_return, color=CONDITION_COLOURS[cond], zorder=3)
 ax.set_xticks(range(final.condition.nunique()), sorted(final.condition.unique()))
 ax.set(ylabel=f"mean return of the last {analysis.FINAL_GAMES} games",
-       title=f"final performance ({fidelity})" + (f"\nMann–Whitney U = {mw['U']:.0f}, p = {mw['p']:.3g}" if mw else ""))
-save(fig, f"04_final_performance_{fidelity}", OUT)
+       title=f"final performance ({label})" + (f"\nMann–Whitney U = {mw['U']:.0f}, p = {mw['p']:.3g}" if mw else ""))
+save(fig, f"04_final_performance_{label}", OUT)
 final.groupby("condition").final_return.agg(["mean", "std", "count"])
+
+# %% [markdown]
+# ## Dreams, or the dreaming setup?
+# The dreaming agent differs from the baseline twice over: it learns from dreams, and it plays in the
+# dreaming setup (its counts span two windows per state, with the shorter agent pulse of that setup).
+# The control runs the dreaming setup with `dream_steps = 0`: the world model is on the chip and
+# learns, the agent's inputs are those of the dreaming agent, but no dream ever updates the policy.
+# Without dreams the agent never sees the world model's output, so one control (paper wiring) serves
+# every world-model variant. Final performance per seed (mean return of the last 50 games):
+
+# %%
+_, control = run_study(["dreaming"], seeds=control_seeds, games=games, quick=quick, jobs=jobs, dream_steps=0)
+control = control.assign(condition="dreaming setup, no dreams")
+three = pd.concat([table[table.seed < control_seeds], control], ignore_index=True)
+per_seed = analysis.final_performance(three).pivot_table(index="seed", columns="condition", values="final_return")
+per_seed.loc["mean"] = per_seed.mean()
+fig, ax = plt.subplots(figsize=(8, 4.5))
+colours = {**CONDITION_COLOURS, "dreaming setup, no dreams": "grey"}
+for cond, b in analysis.curve_bands(analysis.learning_curves(three)).groupby("condition"):
+    ax.plot(b.game, b["mean"], color=colours[cond], lw=2, label=f"{cond} ({int(b.runs.max())} runs)")
+ax.axhline(random_mean, ls=":", color="k", label="random policy")
+ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)",
+       title=f"Seeds 0-{control_seeds - 1}: dreams against the same setup without dreams ('{label}')")
+ax.legend(fontsize=8, loc="lower right")
+save(fig, f"04_dreams_vs_setup_{label}", OUT)
+per_seed.to_csv(OUT / f"04_dreams_vs_setup_{label}.csv")
+per_seed.round(2)
 
 # %% [markdown]
 # ## Games needed to reach fixed return levels (mean curve)
@@ -128,8 +182,8 @@ reach
 # ## Summary (written to `figures/summary.csv` and `.md`; the README quotes it)
 
 # %%
-summary = analysis.summary_rows(final, mw, reach, random_mean, runs=runs, games=games, fidelity=fidelity,
+summary = analysis.summary_rows(final, mw, reach, random_mean, runs=runs, games=games, fidelity=label,
                                curves=curves, table=table)
 if not quick:
-    analysis.write_summary(summary, OUT, fidelity)
+    analysis.write_summary(summary, OUT, label)
 summary

@@ -19,7 +19,10 @@
 # * dreams of 0 (the world model learns but is never used), 25, 50 (the paper) and 100 steps,
 # * 1 (the paper), 2 and 4 dreams after each game,
 # * the `corrected` world model, which receives the action (the released code left the action
-#   generators unconnected, so its world model cannot know what the agent did),
+#   generators unconnected, so its world model cannot know what the agent did), with the action
+#   generator at the released activity (150, as strong as one place cell at its peak) and at 1000
+#   (at 150 the action rarely changes whether a model neuron spikes: notebook 03, "How much the
+#   world model can know"),
 #
 # with the baseline (no world model on the chip) as reference, and the real games each needs to reach
 # a return level. The paper's own settings are those of the main study (cached).
@@ -45,7 +48,8 @@ PAPER = "50 steps, 1 dream (paper)"
 length = {"no dreams": {"dream_steps": 0}, "25 steps": {"dream_steps": 25}, PAPER: {},
           "100 steps": {"dream_steps": 100}}
 count = {PAPER: {}, "2 dreams per game": {"dreams_per_game": 2}, "4 dreams per game": {"dreams_per_game": 4}}
-model = {PAPER: {}, "corrected world model": {"fidelity": "corrected"}}
+model = {PAPER: {}, "corrected world model": {"fidelity": "corrected"},
+         "corrected, action activity 1000": {"fidelity": "corrected", "action_activity": 1000.0}}
 dreaming = run_settings({**length, **count, **model}, conditions=["dreaming"], seeds=seeds, games=games,
                         quick=quick, jobs=jobs)
 baseline = run_settings({"baseline": {}}, conditions=["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
@@ -58,10 +62,9 @@ table.groupby(["setting", "condition"]).seed.nunique()
 
 # %%
 bands = analysis.curve_bands(analysis.learning_curves(table))
-bands["condition"] = "dreaming"  # one panel: the baseline is a line among the settings
 for name, group in (("length", length), ("count", count), ("world_model", model)):
     fig = setting_curves(bands, ["baseline", *group], f"Dreaming ablation: {name.replace('_', ' ')} "
-                         f"(paper fidelity unless named, 10 ms, {games} games per run)")
+                         f"(paper fidelity unless named, 10 ms, {games} games per run)", by_condition=False)
     save(fig, f"08_dream_{name}", OUT)
 
 # %% [markdown]

@@ -58,3 +58,19 @@ def test_summary_is_written_and_replaces_only_the_readme_block(tmp_path):
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
     assert "final_mean" in text and (tmp_path / "figures" / "summary_paper.csv").exists()
+
+
+def test_setting_curves_one_panel_per_condition_or_one_for_all():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from neurodream.plotting import setting_curves
+
+    t = pd.concat([_table({"baseline": 0.002}).assign(setting="baseline"),
+                   _table({"dreaming": 0.004}).assign(setting="fast"),
+                   _table({"dreaming": 0.001}).assign(setting="slow")], ignore_index=True)
+    bands = analysis.curve_bands(analysis.learning_curves(t))
+    split = setting_curves(bands, ["baseline", "fast", "slow"], "t")
+    assert [len(ax.lines) for ax in split.axes] == [1, 2]  # baseline panel, dreaming panel
+    together = setting_curves(bands, ["baseline", "fast", "slow"], "t", by_condition=False)
+    assert [len(ax.lines) for ax in together.axes] == [3]

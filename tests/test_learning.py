@@ -80,6 +80,14 @@ def test_encoding_one_volley_per_10ms_window():
     assert st.period_s == pytest.approx(1 / 33, abs=1e-5)
 
 
+def test_action_activity_sets_the_action_train():
+    st = encode([120, 60, 100, 80], action=1, action_activity=1000.0)
+    assert np.sum(st.ids == 41) == int(1000 / 33)  # the program: 30 spikes over 30.3 ms
+    assert np.sum(st.ids == 40) == np.sum(st.ids == 42) == 0
+    with pytest.raises(ValueError, match="action_activity = -1"):
+        encode([120, 60, 100, 80], action=1, action_activity=-1.0)
+
+
 def test_single_spike_trains_play_once_per_step():
     # every place cell fires 0 or 1 spike (all at t = 0), as when a dreamt ball leaves the screen
     from neurodream.encoding import encode, spikes_per_train, place_cell_activity

@@ -56,6 +56,10 @@ def test_twenty_game_run_is_deterministic_and_finite(condition, tmp_path):
 def test_bad_config_is_named():
     with pytest.raises(ValueError, match="unknown condition 'sleep'"):
         TrainConfig(condition="sleep")
+    with pytest.raises(ValueError, match="action_activity = 1000.0 needs fidelity 'corrected'"):
+        TrainConfig(condition="dreaming", action_activity=1000.0)
+    with pytest.raises(ValueError, match="action_activity = 0.0 must be a positive activity"):
+        TrainConfig(condition="dreaming", fidelity="corrected", action_activity=0.0)
 
 
 @pytest.mark.parametrize("fidelity", ["paper", "corrected"])
@@ -73,6 +77,22 @@ def test_only_the_corrected_world_model_sees_the_action(fidelity):
         counts[action] = np.array([runner.model_counts(s, action) for s in states])
     same = np.array_equal(counts[0], counts[2])
     assert same == (fidelity == "paper")
+
+
+def test_a_stronger_action_drive_changes_more_world_model_counts():
+    from neurodream.pong import random_states
+    from neurodream.training import PaperChipRunner
+
+    states = random_states(12, seed=3)
+    changed = {}
+    for activity in (150.0, 1000.0):
+        counts = {}
+        for action in (0, 2):
+            cfg = TrainConfig(condition="dreaming", fidelity="corrected", seed=4, action_activity=activity)
+            runner = PaperChipRunner(cfg)
+            counts[action] = np.array([runner.model_counts(s, action) for s in states])
+        changed[activity] = np.sum(counts[0] != counts[2])
+    assert changed[1000.0] > 3 * changed[150.0] > 0
 
 
 

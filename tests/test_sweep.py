@@ -96,3 +96,16 @@ def test_a_failing_run_does_not_stop_the_others(tmp_path, monkeypatch):
         with pytest.warns(UserWarning, match="boom"):
             sw.sweep(_configs(), tmp_path, n_jobs=1, progress=False)
     assert run_path(_configs()[1], tmp_path).exists()  # the dreaming run was saved
+
+
+def test_set_option_reaches_the_config_and_names_bad_fields():
+    from neurodream.__main__ import parse_fields
+    from neurodream.training import TrainConfig, run_path
+
+    fields = parse_fields(["fidelity=corrected", "action_activity=1000", "dream_steps=0"])
+    assert fields == {"fidelity": "corrected", "action_activity": 1000, "dream_steps": 0}
+    typed = TrainConfig(condition="dreaming", **fields)
+    as_float = TrainConfig(condition="dreaming", fidelity="corrected", action_activity=1000.0, dream_steps=0)
+    assert run_path(typed, "d") == run_path(as_float, "d")  # 1000 and 1000.0 name the same run
+    with pytest.raises(SystemExit, match="--set 'pulse=3'.*FIELD one of condition, seed"):
+        parse_fields(["pulse=3"])
