@@ -98,7 +98,8 @@ def agent_pulse_scan(codes, *, seeds=(0, 1, 2), games: int = 8,
 
 
 
-def agent_state_information(states: np.ndarray, *, conditions=("baseline", "dreaming"), seeds=(0, 1, 2)) -> pd.DataFrame:
+def agent_state_information(states: np.ndarray, *, conditions=("baseline", "dreaming"), seeds=(0, 1, 2),
+                            calibration: Calibration | None = None) -> pd.DataFrame:
     """What the untrained agent's readout input carries about the game in each setup.
 
     ``states`` are played in order on a fresh chip per (condition, seed), as in a run of that setup
@@ -106,6 +107,7 @@ def agent_state_information(states: np.ndarray, *, conditions=("baseline", "drea
     Per run: spikes per step, neurons with non-zero filtered counts per step, neurons that spiked at
     all (of 510), and the held-out R^2 of ridge readouts (fitted on the first half of the states)
     of the ball's y, the agent's paddle y and their difference, the quantity a Pong policy needs.
+    ``calibration``: instead of each setup's default (:func:`neurodream.training.calibration_for`).
     """
     states = np.asarray(states, dtype=float)
     half = states.shape[0] // 2
@@ -113,7 +115,8 @@ def agent_state_information(states: np.ndarray, *, conditions=("baseline", "drea
     rows = []
     for condition in conditions:
         for seed in seeds:
-            runner = PaperChipRunner(TrainConfig(condition=condition, seed=seed))
+            runner = PaperChipRunner(TrainConfig(condition=condition, seed=seed,
+                                                 calibration=calibration.to_dict() if calibration else None))
             x = np.zeros(runner.paper.agent.size)
             raw, filtered = [], []
             for state in states:
