@@ -10,7 +10,7 @@ import pandas as pd
 from .chip import PAPER_AGENT_BIASES, Calibration, CoreBiases, Emulator, Network, core_circuit
 from .encoding import encode
 from .networks import AGENT_CHIP_CORES, build_paper_chip
-from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE, READOUT_FILTER
+from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE, low_pass
 from .training import PaperChipRunner, TrainConfig, calibration_for, train
 from .world_model_study import r_squared, ridge_predict
 
@@ -123,7 +123,7 @@ def agent_state_information(states: np.ndarray, *, conditions=("baseline", "drea
                 counts = runner.agent_counts(state)
                 if condition == "dreaming":
                     runner.model_counts(state, 0)
-                x = READOUT_FILTER * x + (1 - READOUT_FILTER) * counts
+                x = low_pass(x, counts)
                 raw.append(counts)
                 filtered.append(x)
             raw, filtered = np.array(raw), np.array(filtered)

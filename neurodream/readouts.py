@@ -21,6 +21,17 @@ DELTA_STATE_CLIP = 30.0
 REWARD_TRACE_DECAY = 0.5
 
 
+def low_pass(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The readouts' filtered activity after one more step: ``READOUT_FILTER x + (1 - READOUT_FILTER) c``."""
+    return READOUT_FILTER * x + (1 - READOUT_FILTER) * counts
+
+
+def state_change_target(state_change: np.ndarray) -> np.ndarray:
+    """The world model's state target: ``s_{t+1} - s_t`` with changes larger than
+    ``DELTA_STATE_CLIP`` (resets, jumps) set to 0."""
+    return np.where(np.abs(state_change) > DELTA_STATE_CLIP, 0.0, state_change)
+
+
 class Adam:
     """Adam ascent (beta 0.9/0.999, eps 1e-5), ``theta += lr m_hat / (sqrt(v_hat) + eps)``;
     the learning rate is multiplied by ``decay`` every ``decay_every`` steps."""
@@ -75,7 +86,7 @@ class Policy:
 
     def act(self, counts: np.ndarray) -> tuple[int, np.ndarray]:
         """Filter the counts, sample an action; returns (action, pi)."""
-        self.x = READOUT_FILTER * self.x + (1 - READOUT_FILTER) * counts
+        self.x = low_pass(self.x, counts)
         inp = POLICY_INPUT_SCALE * self.x
         pi = softmax(np.clip(self.J @ inp, -LOGIT_CLIP, LOGIT_CLIP))
         a = int(self.rng.choice(pi.size, p=pi))
@@ -107,12 +118,12 @@ class WorldModel:
 
     def predict(self, counts: np.ndarray) -> tuple[np.ndarray, float]:
         """Filter the counts; the predicted state change and reward."""
-        self.x = READOUT_FILTER * self.x + (1 - READOUT_FILTER) * counts
+        self.x = low_pass(self.x, counts)
         return self.W_s @ self.x, float((self.W_r @ self.x)[0])
 
     def learn(self, ds_pred, r_pred, state_change, reward) -> tuple[float, float]:
         """One update towards the real step; returns the (mean |state error|, |reward error|)."""
-        target = np.where(np.abs(state_change) > DELTA_STATE_CLIP, 0.0, state_change)
+        target = state_change_target(state_change)
         self.r_trace = REWARD_TRACE_DECAY * self.r_trace + reward
         err_s = target - ds_pred
         err_r = self.r_trace - r_pred

@@ -169,7 +169,7 @@ class ModelStep:
     predicted_change: np.ndarray
     predicted_reward: float
     state_change: np.ndarray
-    """Raw ``s_{t+1} - s_t`` (the model's target clips it: ``readouts.DELTA_STATE_CLIP``)."""
+    """Raw ``s_{t+1} - s_t`` (the model's target clips it: ``readouts.state_change_target``)."""
     reward_trace: float
     """The reward target after this step (``readouts.REWARD_TRACE_DECAY``)."""
 
@@ -228,13 +228,11 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
             new_state, r, done = env.step(a)
             policy.reward(r if learn else 0.0)
             if model:
-                if observer is not None:
-                    x_seen = model.x.copy()
-                es, er = model.learn(ds_pred, r_pred, new_state - state, r)
+                es, er = model.learn(ds_pred, r_pred, new_state - state, r)  # learning leaves model.x as it is
                 err_s.append(es)
                 err_r.append(er)
                 if observer is not None:
-                    observer(ModelStep(game, state, a, x_seen, ds_pred, r_pred, new_state - state, model.r_trace))
+                    observer(ModelStep(game, state, a, model.x.copy(), ds_pred, r_pred, new_state - state, model.r_trace))
             state = new_state
             ret += r
             steps += 1

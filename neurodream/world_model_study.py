@@ -11,7 +11,7 @@ steps, how much of each target's variance (R^2) is explained by:
   one-hot action, with no chip in between (what the input carries for a linear readout);
 * ``place cells only``: the same without the action.
 
-Targets: the four state changes (clipped as the model's target, ``readouts.DELTA_STATE_CLIP``) and
+Targets: the four state changes (as the model's target, ``readouts.state_change_target``) and
 the reward trace (``readouts.REWARD_TRACE_DECAY``). Not in the paper.
 """
 
@@ -26,7 +26,7 @@ import pandas as pd
 
 from .atomic_file import write_atomically
 from .encoding import place_cell_activity
-from .readouts import DELTA_STATE_CLIP
+from .readouts import state_change_target
 from .training import STATE_NAMES, ModelStep, TrainConfig, calibration_record, run_path, train
 
 TARGETS = tuple(f"d_{name}" for name in STATE_NAMES) + ("reward_trace",)
@@ -61,8 +61,7 @@ def record_world_model(cfg: TrainConfig, *, progress: bool = False) -> ModelReco
                          "(dream_steps=0 keeps the model learning without dreams)")
     steps: list[ModelStep] = []
     train(cfg, progress=progress, observer=steps.append)
-    change = np.array([s.state_change for s in steps])
-    change = np.where(np.abs(change) > DELTA_STATE_CLIP, 0.0, change)
+    change = state_change_target(np.array([s.state_change for s in steps]))
     return ModelRecording(
         game=np.array([s.game for s in steps]),
         state=np.array([s.state for s in steps], dtype=float),

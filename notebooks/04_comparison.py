@@ -97,19 +97,10 @@ fig.suptitle(f"Mean over runs, world model '{label}'")
 save(fig, f"04_agent_input_{label}", OUT)
 
 # %% [markdown]
-# A similar number of spikes is not the same information. Below, the untrained agent of each setup
-# sees the same states of random play (seeds 0-2, a fresh chip each): how many of its 510 neurons
-# spike at all, and how much of the ball's height, the paddle's height and their difference a ridge
-# readout of its filtered counts recovers on held-out states (R²). With dreaming, the agent's shorter
-# pulse (chosen for a similar spike count) concentrates the spikes in fewer neurons.
-
-# %%
-from neurodream.emulator_study import agent_state_information
-from neurodream.pong import random_states
-
-info = agent_state_information(random_states(200 if quick else 3000, seed=5), seeds=(0,) if quick else (0, 1, 2))
-info.to_csv(OUT / "04_agent_state_information.csv", index=False)
-info.groupby("condition").mean(numeric_only=True).drop(columns="seed").round(3)
+# A similar number of spikes is not the same information: with the shorter pulse of the dreaming
+# setup, the untrained agent's spikes come from fewer neurons and tell a readout less about the ball
+# and the paddle (notebook 01, "The agent's pulse width in each setup", measures it for each pulse;
+# `figures/01_agent_pulse_information.csv`).
 
 # %% [markdown]
 # ## Why dreams in `paper` fidelity cannot carry a learning signal
