@@ -52,11 +52,14 @@ def curve_bands(curves: pd.DataFrame, column: str = "smoothed") -> pd.DataFrame:
 
 
 def final_performance(table: pd.DataFrame, last: int = FINAL_GAMES) -> pd.DataFrame:
-    """Per run: mean return of its last ``last`` games (``final_return``)."""
+    """Per run: mean return of its last ``last`` games (``final_return``) and, where the table has
+    it, the mean policy entropy over those games (``final_entropy``, nats; ln 3 = uniform)."""
     keys = _keys(table, RUN_KEYS)
     n = table.groupby(keys)["game"].transform("max")
     tail = table[table.game > n - last]
-    return tail.groupby(keys, as_index=False)["return"].mean().rename(columns={"return": "final_return"})
+    columns = ["return", "policy_entropy"] if "policy_entropy" in table else ["return"]
+    out = tail.groupby(keys, as_index=False)[columns].mean()
+    return out.rename(columns={"return": "final_return", "policy_entropy": "final_entropy"})
 
 
 def mann_whitney(final: pd.DataFrame, better: str = "dreaming", worse: str = "baseline") -> dict:
@@ -70,6 +73,22 @@ def mann_whitney(final: pd.DataFrame, better: str = "dreaming", worse: str = "ba
         raise ValueError(f"need final returns of both {better!r} and {worse!r}; got {a.size} and {b.size} runs")
     res = mannwhitneyu(a, b, alternative="greater")
     return {"U": float(res.statistic), "p": float(res.pvalue), "n_" + better: int(a.size), "n_" + worse: int(b.size)}
+
+
+def paired_difference(per_seed: pd.DataFrame, a: str, b: str) -> dict:
+    """Two columns of a per-seed table (rows: seeds, as notebook 04's control section builds it),
+    compared on the seeds that have both: mean of ``a - b``, how many seeds have ``a > b``, and the
+    two-sided Wilcoxon signed-rank p (runs of one seed share their chip and their first games, so
+    pairing them removes that part of the spread)."""
+    from scipy.stats import wilcoxon
+
+    both = per_seed[[a, b]].dropna()
+    if len(both) < 2:
+        raise ValueError(f"need at least 2 seeds with both {a!r} and {b!r}; got {len(both)}")
+    d = both[a] - both[b]
+    p = float(wilcoxon(both[a], both[b]).pvalue) if (d != 0).any() else 1.0
+    return {"a": a, "b": b, "seeds": int(len(both)), "mean_difference": float(d.mean()),
+            "seeds_a_higher": int((d > 0).sum()), "wilcoxon_p": p}
 
 
 def games_to_reach(bands: pd.DataFrame, levels, column: str = "mean") -> pd.DataFrame:

@@ -109,6 +109,17 @@ def calibration_for(cfg: TrainConfig) -> Calibration:
     return Calibration()
 
 
+def agent_pulse_calibration(code: tuple[int, int]) -> dict:
+    """A ``TrainConfig.calibration`` record: the default one with the agent cores' ``PULSE_PWLK_P``
+    at ``code`` = (coarse, fine) in either setup. ``agent_pulse_calibration(PAPER_AGENT_PULSE)``
+    gives the dreaming agent the baseline's pulse, as in the released code (one set of biases for
+    both conditions). A code out of range raises ``ValueError`` naming it."""
+    code = tuple(code)
+    if len(code) != 2:
+        raise ValueError(f"agent pulse {code!r} must be a (coarse, fine) pair")
+    return Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", code).to_dict()
+
+
 def calibration_record(cfg: TrainConfig) -> dict:
     """:func:`calibration_for` as stored in a run file (JSON types), to compare with one read back."""
     return json.loads(json.dumps(calibration_for(cfg).to_dict()))

@@ -212,9 +212,11 @@ scan.groupby(["condition", "agent_pulse", "pulse_us", "is_default"])[["agent_spi
 # Matching the spike count does not match the information. For the dreaming setup at each pulse code
 # (and the baseline at its default for reference), the untrained agent sees the same states of random
 # play: how many of its neurons spike at all, and how much of the ball's height minus the paddle's a
-# ridge readout of its filtered counts recovers on held-out states (R²; notebook 04 has the same
-# measure for the defaults). A shorter pulse gives fewer spikes from fewer neurons and less of the
-# state: the calibration trades the near-uniform initial policy against the input's information.
+# ridge readout of its filtered counts recovers on held-out states (R²). A shorter pulse gives fewer
+# spikes from fewer neurons and less of the state: the calibration trades the near-uniform initial
+# policy against the input's information. Which side of that trade learns better is measured in
+# notebook 04: `-p agent_pulse 5,45` runs the whole comparison with the baseline's pulse on the
+# dreaming agent too, the single setting of the released code.
 
 # %%
 info_states = random_states(200 if quick else 2000, seed=5)

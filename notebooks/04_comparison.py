@@ -26,7 +26,8 @@ games = 2000
 jobs = 2
 fidelity = "paper"  # or "corrected": action-conditioned world model
 action_activity = 150.0  # corrected only: the action generator's activity (150 as released)
-control_seeds = 5  # runs of the dreaming setup without dreams (dream_steps = 0), seeds 0..control_seeds-1
+control_seeds = 5  # seeds 0..control_seeds-1 of the dreaming setup without dreams (no dream steps)
+agent_pulse = ""  # "": the calibration's pulse per setup; "5,45": the dreaming agent's cores at (coarse, fine)
 
 # %%
 import matplotlib.pyplot as plt
@@ -37,10 +38,11 @@ from neurodream import analysis
 from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
 from neurodream.encoding import ACTION_ACTIVITY
 from neurodream.sweep import run_study
+from neurodream.training import agent_pulse_calibration
 
 use_style()
 if quick:
-    seeds, games, control_seeds = 2, 3, 1
+    seeds, games, control_seeds = 2, 3, 2
 OUT = figure_dir(quick)
 # the world model's variant names the figures: "paper", "corrected", or e.g. "corrected_action1000"
 model_fields = {"fidelity": fidelity}
@@ -48,9 +50,15 @@ label = fidelity
 if action_activity != ACTION_ACTIVITY:
     model_fields["action_activity"] = float(action_activity)
     label = f"{fidelity}_action{action_activity:g}"
+# the dreaming setup's agent pulse, when not the calibration's (e.g. the baseline's, "5,45"), names them too
+setup_fields = {}
+if agent_pulse:
+    pulse = tuple(int(x) for x in str(agent_pulse).split(","))
+    setup_fields["calibration"] = agent_pulse_calibration(pulse)
+    label = f"{label}_agentpulse{pulse[0]}-{pulse[1]}"
 # fidelity only concerns the world model: the baseline has none, so its runs are the paper-mode ones
 _, base = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
-_, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, **model_fields)
+_, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, **model_fields, **setup_fields)
 table = pd.concat([base, dream], ignore_index=True)
 runs = table.groupby("condition").seed.nunique().to_dict()
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
@@ -101,6 +109,11 @@ save(fig, f"04_agent_input_{label}", OUT)
 # setup, the untrained agent's spikes come from fewer neurons and tell a readout less about the ball
 # and the paddle (notebook 01, "The agent's pulse width in each setup", measures it for each pulse;
 # `figures/01_agent_pulse_information.csv`).
+#
+# The released code set one pulse for both conditions. `-p agent_pulse 5,45` reruns this notebook
+# with the baseline's pulse on the dreaming agent's cores too (its figures and summary carry
+# `_agentpulse5-45` in their names): that agent gets more spikes from more neurons, and starts from a
+# more deterministic policy than the published curves show.
 
 # %% [markdown]
 # ## Why dreams in `paper` fidelity cannot carry a learning signal
@@ -132,7 +145,7 @@ ax.set_xticks(range(final.condition.nunique()), sorted(final.condition.unique())
 ax.set(ylabel=f"mean return of the last {analysis.FINAL_GAMES} games",
        title=f"final performance ({label})" + (f"\nMann–Whitney U = {mw['U']:.0f}, p = {mw['p']:.3g}" if mw else ""))
 save(fig, f"04_final_performance_{label}", OUT)
-final.groupby("condition").final_return.agg(["mean", "std", "count"])
+final.groupby("condition")[["final_return", "final_entropy"]].agg(["mean", "std", "count"]).round(3)
 
 # %% [markdown]
 # ## Dreams, or the dreaming setup?
@@ -141,10 +154,12 @@ final.groupby("condition").final_return.agg(["mean", "std", "count"])
 # The control runs the dreaming setup with `dream_steps = 0`: the world model is on the chip and
 # learns, the agent's inputs are those of the dreaming agent, but no dream ever updates the policy.
 # Without dreams the agent never sees the world model's output, so one control (paper wiring) serves
-# every world-model variant. Final performance per seed (mean return of the last 50 games):
+# every world-model variant with the same agent pulse. Final performance per seed (mean return of the
+# last 50 games):
 
 # %%
-_, control = run_study(["dreaming"], seeds=control_seeds, games=games, quick=quick, jobs=jobs, dream_steps=0)
+_, control = run_study(["dreaming"], seeds=control_seeds, games=games, quick=quick, jobs=jobs, dream_steps=0,
+                       **setup_fields)
 control = control.assign(condition="dreaming setup, no dreams")
 three = pd.concat([table[table.seed < control_seeds], control], ignore_index=True)
 per_seed = analysis.final_performance(three).pivot_table(index="seed", columns="condition", values="final_return")
@@ -160,6 +175,16 @@ ax.legend(fontsize=8, loc="lower right")
 save(fig, f"04_dreams_vs_setup_{label}", OUT)
 per_seed.to_csv(OUT / f"04_dreams_vs_setup_{label}.csv")
 per_seed.round(2)
+
+# %% [markdown]
+# Runs of one seed share their chip (connectivity, mismatch) and, until learning starts, their games;
+# comparing them seed by seed (Wilcoxon signed-rank, two-sided) removes that part of the spread.
+
+# %%
+pairs = [("dreaming", "dreaming setup, no dreams"), ("dreaming setup, no dreams", "baseline"), ("dreaming", "baseline")]
+paired = pd.DataFrame([analysis.paired_difference(per_seed.drop(index="mean"), a, b) for a, b in pairs])
+paired.to_csv(OUT / f"04_dreams_vs_setup_paired_{label}.csv", index=False)
+paired.round(3)
 
 # %% [markdown]
 # ## Games needed to reach fixed return levels (mean curve)

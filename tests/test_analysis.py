@@ -74,3 +74,19 @@ def test_setting_curves_one_panel_per_condition_or_one_for_all():
     assert [len(ax.lines) for ax in split.axes] == [1, 2]  # baseline panel, dreaming panel
     together = setting_curves(bands, ["baseline", "fast", "slow"], "t", by_condition=False)
     assert [len(ax.lines) for ax in together.axes] == [3]
+
+
+def test_final_entropy_and_paired_difference():
+    t = _table({"dreaming": 0.004, "baseline": 0.002}).assign(policy_entropy=lambda d: 1.0 - d.game / 1000)
+    final = analysis.final_performance(t)
+    # mean entropy over games 450..499
+    assert np.allclose(final.final_entropy, 1.0 - 474.5 / 1000)
+    per_seed = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "b": [0.5, 1.0, 2.5, 3.0, 4.0, 5.0]})
+    per_seed.loc[6] = [np.nan, 1.0]  # a seed without both is left out
+    res = analysis.paired_difference(per_seed, "a", "b")
+    assert res["seeds"] == 6 and res["seeds_a_higher"] == 6
+    assert res["mean_difference"] == pytest.approx(np.mean([0.5, 1.0, 0.5, 1.0, 1.0, 1.0]))
+    assert res["wilcoxon_p"] == pytest.approx(2 / 2**6)  # all six differences positive: exact p = 2/64
+    assert analysis.paired_difference(per_seed.assign(b=per_seed.a), "a", "b")["wilcoxon_p"] == 1.0
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        analysis.paired_difference(per_seed.iloc[:1], "a", "b")

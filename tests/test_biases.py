@@ -87,3 +87,21 @@ def test_the_dreaming_setup_changes_only_the_agent_cores_pulse():
     assert explicit == base
     with pytest.raises(ValueError, match="8"):
         base.with_core_bias([(3, 0)], "PULSE_PWLK_P", (8, 10))
+
+
+def test_agent_pulse_calibration_sets_the_agent_cores_in_both_setups():
+    from neurodream.chip.calibration import PAPER_AGENT_PULSE, PAPER_MODEL_PULSE
+    from neurodream.training import TrainConfig, agent_pulse_calibration, calibration_for
+
+    record = agent_pulse_calibration((5, 52))
+    for condition in ("baseline", "dreaming"):
+        cal = calibration_for(TrainConfig(condition=condition, calibration=record))
+        pulses = {core: dict(m)["PULSE_PWLK_P"] for core, m in cal.core_unset_biases.items()}
+        assert pulses == {"3:0": (5, 52), "3:1": (5, 52), "3:2": PAPER_MODEL_PULSE, "3:3": PAPER_MODEL_PULSE}
+    # the baseline's pulse for a dreaming run is the default record: the released code's single set
+    same = calibration_for(TrainConfig(condition="dreaming", calibration=agent_pulse_calibration(PAPER_AGENT_PULSE)))
+    assert same == calibration_for(TrainConfig(condition="baseline"))
+    with pytest.raises(ValueError, match="coarse value 9"):
+        agent_pulse_calibration((9, 45))
+    with pytest.raises(ValueError, match="must be a"):
+        agent_pulse_calibration((5,))
