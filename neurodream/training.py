@@ -105,19 +105,20 @@ def calibration_for(cfg: TrainConfig) -> Calibration:
     if cfg.calibration:
         return Calibration.from_dict(cfg.calibration)
     if cfg.condition == "dreaming":
-        return Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", DREAMING_AGENT_PULSE)
+        return agent_pulse_calibration(DREAMING_AGENT_PULSE)
     return Calibration()
 
 
-def agent_pulse_calibration(code: tuple[int, int]) -> dict:
-    """A ``TrainConfig.calibration`` record: the default one with the agent cores' ``PULSE_PWLK_P``
-    at ``code`` = (coarse, fine) in either setup. ``agent_pulse_calibration(PAPER_AGENT_PULSE)``
-    gives the dreaming agent the baseline's pulse, as in the released code (one set of biases for
-    both conditions). A code out of range raises ``ValueError`` naming it."""
+def agent_pulse_calibration(code: tuple[int, int]) -> Calibration:
+    """The default calibration with the agent cores' ``PULSE_PWLK_P`` at ``code`` = (coarse, fine);
+    ``.to_dict()`` makes it a ``TrainConfig.calibration`` record, which applies in either setup.
+    ``agent_pulse_calibration(PAPER_AGENT_PULSE).to_dict()`` gives the dreaming agent the baseline's
+    pulse, as in the released code (one set of biases for both conditions). A code out of range
+    raises ``ValueError`` naming it."""
     code = tuple(code)
     if len(code) != 2:
         raise ValueError(f"agent pulse {code!r} must be a (coarse, fine) pair")
-    return Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", code).to_dict()
+    return Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", code)
 
 
 def calibration_record(cfg: TrainConfig) -> dict:

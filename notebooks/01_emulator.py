@@ -31,9 +31,9 @@ import matplotlib.pyplot as plt
 from neurodream import emulator_study as study
 from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calibration, CoreBiases,
                              Emulator, Network, Stimulus, code_for_current, core_circuit)
-from neurodream.networks import AGENT_CHIP_CORES
 from neurodream.pong import random_states
 from neurodream.plotting import figure_dir, save, use_style
+from neurodream.training import agent_pulse_calibration
 
 use_style()
 OUT = figure_dir(quick)
@@ -223,7 +223,7 @@ info_states = random_states(200 if quick else 2000, seed=5)
 info_seeds = (0,) if quick else (0, 1, 2)
 info = [study.agent_state_information(info_states, conditions=("baseline",), seeds=info_seeds).assign(agent_pulse="default")]
 for code in ([(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62)]):
-    cal = Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", code)
+    cal = agent_pulse_calibration(code)
     info.append(study.agent_state_information(info_states, conditions=("dreaming",), seeds=info_seeds,
                                               calibration=cal).assign(agent_pulse=str(code)))
 info = pd.concat(info, ignore_index=True)

@@ -54,7 +54,7 @@ if action_activity != ACTION_ACTIVITY:
 setup_fields = {}
 if agent_pulse:
     pulse = tuple(int(x) for x in str(agent_pulse).split(","))
-    setup_fields["calibration"] = agent_pulse_calibration(pulse)
+    setup_fields["calibration"] = agent_pulse_calibration(pulse).to_dict()
     label = f"{label}_agentpulse{pulse[0]}-{pulse[1]}"
 # fidelity only concerns the world model: the baseline has none, so its runs are the paper-mode ones
 _, base = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)

@@ -93,13 +93,13 @@ def test_agent_pulse_calibration_sets_the_agent_cores_in_both_setups():
     from neurodream.chip.calibration import PAPER_AGENT_PULSE, PAPER_MODEL_PULSE
     from neurodream.training import TrainConfig, agent_pulse_calibration, calibration_for
 
-    record = agent_pulse_calibration((5, 52))
+    record = agent_pulse_calibration((5, 52)).to_dict()
     for condition in ("baseline", "dreaming"):
         cal = calibration_for(TrainConfig(condition=condition, calibration=record))
         pulses = {core: dict(m)["PULSE_PWLK_P"] for core, m in cal.core_unset_biases.items()}
         assert pulses == {"3:0": (5, 52), "3:1": (5, 52), "3:2": PAPER_MODEL_PULSE, "3:3": PAPER_MODEL_PULSE}
     # the baseline's pulse for a dreaming run is the default record: the released code's single set
-    same = calibration_for(TrainConfig(condition="dreaming", calibration=agent_pulse_calibration(PAPER_AGENT_PULSE)))
+    same = calibration_for(TrainConfig(condition="dreaming", calibration=agent_pulse_calibration(PAPER_AGENT_PULSE).to_dict()))
     assert same == calibration_for(TrainConfig(condition="baseline"))
     with pytest.raises(ValueError, match="coarse value 9"):
         agent_pulse_calibration((9, 45))

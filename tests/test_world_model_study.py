@@ -97,14 +97,13 @@ def test_agent_state_information_reads_the_state_from_the_agents_counts():
 
 def test_agent_state_information_under_another_calibration():
     # the dreaming setup with the baseline's longer agent pulse: many more spikes per step
-    from neurodream.chip import Calibration
     from neurodream.emulator_study import agent_state_information
-    from neurodream.networks import AGENT_CHIP_CORES
     from neurodream.pong import random_states
+    from neurodream.training import agent_pulse_calibration
 
     states = random_states(150, seed=5)
     default = agent_state_information(states, conditions=("dreaming",), seeds=(0,))
     longer = agent_state_information(states, conditions=("dreaming",), seeds=(0,),
-                                     calibration=Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", (5, 45)))
+                                     calibration=agent_pulse_calibration((5, 45)))
     assert longer.spikes_per_step[0] > 3 * default.spikes_per_step[0]
     assert longer.neurons_ever_active[0] > default.neurons_ever_active[0]
