@@ -36,6 +36,7 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     wall = time.perf_counter() - t0
     emulated = windows * dt
     matches = chip.events.cam_matches - matches0
+    pulse_ns = pulse_solve_ns(chip, [stims[k % len(stims)] for k in range(20)], dt)
     return {
         "engine": engine,
         "pulse_us_agent_model": tuple(round(chip.circuits[c].pulse_width_s * 1e6, 2) for c in ((3, 0), (3, 2))),
@@ -52,7 +53,45 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
         # the work that cannot be skipped: every input event a neuron's CAM accepts is a DPI pulse
         "cam_matches_per_window": matches / windows,
         "wall_ns_per_cam_match": wall / max(matches, 1) * 1e9,
+        # the exact DPI solve of one NMDA pulse, alone, and the ratio the chip could reach if that
+        # were all the work there is (one solve per CAM match)
+        "pulse_solve_ns": pulse_ns,
+        "ceiling_if_only_pulse_solves": dt / (matches / windows * pulse_ns * 1e-9) if matches else float("inf"),
     }
+
+
+def pulse_solve_ns(chip, stims, dt: float, reps: int = 20) -> float:
+    """Wall time (ns) of one exact NMDA pulse solve (:func:`~neurodream.chip._dpi.dpi_pulse`) on
+    this chip's own connections: each connection's drive (words x weight current), pulse width and
+    DPI currents, started from the NMDA currents its neuron had at the ends of the given windows."""
+    import numba as nb
+
+    from .chip import _layout as L
+    from .chip._dpi import dpi_pulse
+
+    @nb.njit
+    def solve_all(y, drive, h, tau, i_th, i_tau, i0, reps):
+        acc = 0.0
+        for _ in range(reps):
+            for k in range(y.size):
+                acc += dpi_pulse(y[k], drive[k], h[k], tau[k], i_th[k], i_tau[k], i0[k])
+        return acc
+
+    nmda = chip._conn_type == L.NMDA
+    post = chip._conn_post[nmda]
+    p = chip.params[post]
+    start = []
+    for stim in stims:
+        chip.run(dt, stim)
+        start.append(chip._syn[post, L.NMDA].copy())
+    n = len(stims)
+    args = (np.concatenate(start), np.tile(chip._conn_mult[nmda] * p[:, L.SYN_IW + L.NMDA], n),
+            np.tile(p[:, L.T_PULSE], n), np.tile(p[:, L.SYN_TAU + L.NMDA], n),
+            np.tile(p[:, L.SYN_ITH + L.NMDA], n), np.tile(p[:, L.SYN_ITAU + L.NMDA], n), np.tile(p[:, L.I0], n))
+    solve_all(*(a[:2] for a in args), 1)  # compile
+    t0 = time.perf_counter()
+    solve_all(*args, reps)
+    return (time.perf_counter() - t0) / (reps * args[0].size) * 1e9
 
 
 def bench_training(games: int, seed: int) -> list[dict]:

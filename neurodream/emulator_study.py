@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .chip import PAPER_AGENT_BIASES, Calibration, CoreBiases, Emulator, Network, core_circuit
+from .chip.mismatch import DEFAULT_MISMATCH_CV
 from .encoding import encode
 from .networks import AGENT_CHIP_CORES, build_paper_chip
 from .readouts import POLICY_INIT_SD, POLICY_INPUT_SCALE, low_pass
@@ -31,13 +32,59 @@ def fi_curve(biases: CoreBiases, dc_codes, *, calibration: Calibration | None = 
     return pd.DataFrame(rows)
 
 
-def preset_counts(states: np.ndarray, *, calibration: Calibration | None = None, mismatch_cv: float = 0.2,
+def preset_counts(states: np.ndarray, *, calibration: Calibration | None = None, mismatch_cv: float = DEFAULT_MISMATCH_CV,
                   seed: int = 0, window_s: float = 0.01) -> dict[str, np.ndarray]:
     """Spike counts (steps x 510) of the agent and the world model, one window per state, in order."""
     paper = build_paper_chip(seed)
     chip = Emulator(paper.network, calibration, mismatch_cv=mismatch_cv, seed=seed)
     counts = np.array([chip.run(window_s, encode(s)).counts for s in states])
     return {"agent": counts[:, paper.agent], "model": counts[:, paper.model]}
+
+
+def agent_spikes_per_step(states: np.ndarray, *, calibration: Calibration | None = None,
+                          mismatch_cv: float = DEFAULT_MISMATCH_CV, seed: int = 0) -> float:
+    """Mean spikes per step of the whole agent population, one window per state (the baseline setup)."""
+    return float(preset_counts(states, calibration=calibration, mismatch_cv=mismatch_cv, seed=seed)["agent"]
+                 .sum(axis=1).mean())
+
+
+def matched_agent_pulse(states: np.ndarray, target_spikes_per_step: float, *, mismatch_cv: float,
+                        coarse: int = 5, seed: int = 0) -> tuple[tuple[int, int], float]:
+    """The agent cores' ``PULSE_PWLK_P`` = (``coarse``, fine) with which the agent, at device mismatch
+    ``mismatch_cv``, fires closest (as a ratio) to ``target_spikes_per_step`` on ``states`` (baseline
+    setup: one window per state); returns the code and the spikes per step it gives.
+
+    A larger fine code is a larger current and a shorter pulse, so the count falls with the fine
+    code; bisection finds the last code at or above the target, then the closer of it and the next.
+    """
+    from .training import agent_pulse_calibration
+
+    if not target_spikes_per_step > 0:
+        raise ValueError(f"target_spikes_per_step must be > 0, got {target_spikes_per_step!r}")
+    seen: dict[int, float] = {}
+
+    def spikes(fine: int) -> float:
+        if fine not in seen:
+            seen[fine] = agent_spikes_per_step(states, calibration=agent_pulse_calibration((coarse, fine)),
+                                               mismatch_cv=mismatch_cv, seed=seed)
+        return seen[fine]
+
+    lo, hi = 1, 255
+    if spikes(lo) <= target_spikes_per_step or spikes(hi) >= target_spikes_per_step:
+        best = lo if spikes(lo) <= target_spikes_per_step else hi
+        return (coarse, best), spikes(best)
+    while hi - lo > 1:  # invariant: spikes(lo) > target > spikes(hi)
+        mid = (lo + hi) // 2
+        if spikes(mid) >= target_spikes_per_step:
+            lo = mid
+        else:
+            hi = mid
+
+    def miss(fine: int) -> float:
+        return abs(np.log(spikes(fine) / target_spikes_per_step)) if spikes(fine) > 0 else np.inf
+
+    best = lo if miss(lo) <= miss(hi) else hi
+    return (coarse, best), spikes(best)
 
 
 def count_summary(counts: np.ndarray) -> dict[str, float]:
@@ -60,15 +107,22 @@ def count_summary(counts: np.ndarray) -> dict[str, float]:
     }
 
 
+MISMATCH_CV_QUANTITY = "mismatch CV (%)"
+
+
 def sensitivity(states: np.ndarray, variations: dict[str, list[tuple[str, Calibration]]], *,
-                mismatch_cv: float = 0.2, seed: int = 0) -> pd.DataFrame:
-    """Count summaries of both presets for each labelled calibration of each varied quantity."""
+                mismatch_cv: float = DEFAULT_MISMATCH_CV, mismatch_cvs=(), calibration: Calibration | None = None,
+                seed: int = 0) -> pd.DataFrame:
+    """Count summaries of both presets for each labelled calibration of each varied quantity, and
+    (quantity :data:`MISMATCH_CV_QUANTITY`) for each device-mismatch CV in ``mismatch_cvs`` with
+    ``calibration`` (the other rows use ``mismatch_cv``)."""
+    runs = [(quantity, label, cal, mismatch_cv) for quantity, options in variations.items() for label, cal in options]
+    runs += [(MISMATCH_CV_QUANTITY, f"{100 * cv:g}", calibration, cv) for cv in mismatch_cvs]
     rows = []
-    for quantity, options in variations.items():
-        for label, cal in options:
-            counts = preset_counts(states, calibration=cal, mismatch_cv=mismatch_cv, seed=seed)
-            for net, c in counts.items():
-                rows.append({"quantity": quantity, "value": label, "network": net, **count_summary(c)})
+    for quantity, label, cal, cv in runs:
+        counts = preset_counts(states, calibration=cal, mismatch_cv=cv, seed=seed)
+        for net, c in counts.items():
+            rows.append({"quantity": quantity, "value": label, "network": net, **count_summary(c)})
     return pd.DataFrame(rows)
 
 

@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 from neurodream import emulator_study as study
 from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calibration, CoreBiases,
                              Emulator, Network, Stimulus, code_for_current, core_circuit)
+from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
 from neurodream.pong import random_states
 from neurodream.plotting import figure_dir, save, use_style
 from neurodream.training import agent_pulse_calibration
@@ -140,8 +141,11 @@ save(fig, "01_preset_counts", OUT)
 # ## Sensitivity to the uncertain calibration values
 #
 # The pulse width (PULSE_PWLK_P, never set by the paper's code: its power-on value is unknown), the
-# LowBias scale of the membrane leak, the spike threshold and the dark current. Each point reruns both
-# presets on the same states.
+# LowBias scale of the membrane leak, the spike threshold, the dark current and the device mismatch
+# (CV of the frozen per-neuron factors; default 20 %). Each point reruns both presets on the same
+# states. In the calibrated sparse regime the spikes come from the neurons whose mismatch draws favour
+# them most: with less mismatch the same biases give fewer spikes (notebook 07 trains the agent at
+# each CV).
 
 # %%
 def pulse(us):
@@ -155,9 +159,9 @@ variations = {
     "spike threshold (nA)": [(f"{x:g}", cal.replace(spike_threshold_A=x * 1e-9)) for x in (0.5, 1, 2, 4)],
     "dark current I0 (pA)": [(f"{x:g}", cal.replace(dark_current_A=x * 1e-12, reset_current_A=x * 1e-12)) for x in (0.1, 0.5, 2)],
 }
-sens = study.sensitivity(states[: max(3, N_STATES // 4)], variations)
+sens = study.sensitivity(states[: max(3, N_STATES // 4)], variations, mismatch_cvs=(0.0, 0.1, 0.2, 0.3), calibration=cal)
 sens.to_csv(OUT / "01_sensitivity.csv", index=False)
-fig, axes = plt.subplots(2, len(variations), figsize=(15, 6), sharey="row")
+fig, axes = plt.subplots(2, sens.quantity.nunique(), figsize=(18, 6), sharey="row")
 for k, (quantity, sub) in enumerate(sens.groupby("quantity", sort=False)):
     for net, g in sub.groupby("network"):
         axes[0, k].plot(g.value, g.spikes_per_neuron, "o-", label=net)
@@ -170,7 +174,7 @@ axes[0, 0].legend()
 pulses = {k: f"{core_circuit(PAPER_AGENT_BIASES, cal, (3, c)).pulse_width_s * 1e6:.3g} us" for k, c in (("agent", 0), ("model", 2))}
 fig.suptitle(f"Sensitivity of the presets' spike counts to the calibration (default: pulse {pulses['agent']} agent / "
              f"{pulses['model']} model, scale {cal.bias_scale['IF_TAU1_N']:g}, {cal.spike_threshold_A * 1e9:g} nA, "
-             f"{cal.dark_current_A * 1e12:g} pA)")
+             f"{cal.dark_current_A * 1e12:g} pA, mismatch CV {100 * DEFAULT_MISMATCH_CV:g} %)")
 save(fig, "01_sensitivity", OUT)
 sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_per_neuron", sort=False)
 

@@ -90,3 +90,14 @@ def test_final_entropy_and_paired_difference():
     assert analysis.paired_difference(per_seed.assign(b=per_seed.a), "a", "b")["wilcoxon_p"] == 1.0
     with pytest.raises(ValueError, match="at least 2 seeds"):
         analysis.paired_difference(per_seed.iloc[:1], "a", "b")
+
+
+def test_runs_above_the_random_level():
+    final = pd.DataFrame({"condition": ["a"] * 4 + ["b"] * 3,
+                          "final_return": [-1.0, -0.5, -1.2, -0.2, -1.7, -1.5, -2.0]})
+    res = analysis.above_random(final, -1.6).set_index("condition")
+    assert res.loc["a", "runs_above_random"] == 4 and res.loc["b", "runs_above_random"] == 1
+    # exact one-sided signed-rank p: all 4 above -> 1/2**4
+    assert res.loc["a", "p_above_random"] == pytest.approx(1 / 16)
+    # b: differences -0.1, +0.1, -0.4 -> |d| ranks 1.5, 1.5, 3; W+ = 1.5, reached by 7 of 8 sign patterns
+    assert res.loc["b", "p_above_random"] > 0.5

@@ -102,3 +102,25 @@ def test_setting_summary_on_a_hand_table():
     assert s.loc[("b", "baseline"), "final_mean"] == pytest.approx(-0.4)
     assert s.loc[("a", "dreaming"), "games_to_-1"] == 50 and np.isnan(s.loc[("a", "baseline"), "games_to_-1"])
     assert s.loc[("b", "dreaming"), "p_dreaming_better"] == pytest.approx(0.05)  # U = 9 of 9
+
+
+def test_matched_agent_pulse_brackets_the_target_activity():
+    from neurodream import emulator_study as study
+    from neurodream.pong import random_states
+    from neurodream.training import agent_pulse_calibration
+
+    states = random_states(4, seed=1)
+    target = 3.0
+    (coarse, fine), got = study.matched_agent_pulse(states, target, mismatch_cv=0.0)
+
+    def spikes(f):
+        return study.agent_spikes_per_step(states, calibration=agent_pulse_calibration((coarse, f)), mismatch_cv=0.0)
+
+    assert got == spikes(fine)
+    # the count falls with the fine code; the answer is on the crossing, the closer side in ratio
+    below, above = (fine, fine + 1) if got >= target else (fine - 1, fine)
+    assert spikes(below) >= target > spikes(above)
+    other = above if fine == below else below
+    assert spikes(other) == 0 or abs(np.log(got / target)) <= abs(np.log(spikes(other) / target))
+    with pytest.raises(ValueError, match="-1"):
+        study.matched_agent_pulse(states, -1, mismatch_cv=0.0)
