@@ -91,17 +91,18 @@ def paired_difference(per_seed: pd.DataFrame, a: str, b: str) -> dict:
             "seeds_a_higher": int((d > 0).sum()), "wilcoxon_p": p}
 
 
-def above_random(final: pd.DataFrame, random_mean: float) -> pd.DataFrame:
-    """Per condition: how many runs end above the random policy's mean return, and the one-sided
-    Wilcoxon signed-rank p that the final returns exceed it (the random mean taken as exact; with
-    10 runs all above it, p = 0.001)."""
+def above_random(final: pd.DataFrame, random_mean: float, keys=("condition",)) -> pd.DataFrame:
+    """Per group (``keys`` present in ``final``): how many runs end above the random policy's mean
+    return, and the one-sided Wilcoxon signed-rank p that the final returns exceed it (the random
+    mean taken as exact; with 10 runs all above it, p = 0.001)."""
     from scipy.stats import wilcoxon
 
+    by = _keys(final, keys)
     rows = []
-    for cond, f in final.groupby("condition"):
+    for key, f in final.groupby(by):
         d = f.final_return.to_numpy() - random_mean
         p = float(wilcoxon(d, alternative="greater").pvalue) if (d != 0).any() else 1.0
-        rows.append({"condition": cond, "runs": int(d.size), "runs_above_random": int((d > 0).sum()),
+        rows.append({**dict(zip(by, key)), "runs": int(d.size), "runs_above_random": int((d > 0).sum()),
                      "p_above_random": p})
     return pd.DataFrame(rows)
 
@@ -119,10 +120,11 @@ def games_to_reach(bands: pd.DataFrame, levels, column: str = "mean") -> pd.Data
     return pd.DataFrame(rows)
 
 
-def setting_summary(table: pd.DataFrame, levels=(-1.0, -0.5, 0.0)) -> pd.DataFrame:
+def setting_summary(table: pd.DataFrame, levels=(-1.0, -0.5, 0.0), random_mean: float | None = None) -> pd.DataFrame:
     """Per ``setting`` and condition: runs, final return mean and SD, games for the mean curve to
-    reach each level, and (per setting, on the dreaming row) the one-sided Mann-Whitney p that
-    dreaming ends higher than the baseline."""
+    reach each level, (per setting, on the dreaming row) the one-sided Mann-Whitney p that
+    dreaming ends higher than the baseline and, given the random policy's ``random_mean``, the
+    runs above it (:func:`above_random`)."""
     curves = learning_curves(table)
     reach = games_to_reach(curve_bands(curves), levels)
     reach = reach.pivot_table(index=["setting", "condition"], columns="level", values="games", dropna=False)
@@ -134,6 +136,9 @@ def setting_summary(table: pd.DataFrame, levels=(-1.0, -0.5, 0.0)) -> pd.DataFra
     for setting, f in final.groupby("setting"):
         if {"baseline", "dreaming"} <= set(f.condition):
             out.loc[(setting, "dreaming"), "p_dreaming_better"] = mann_whitney(f)["p"]
+    if random_mean is not None:
+        above = above_random(final, random_mean, keys=("setting", "condition")).set_index(["setting", "condition"])
+        out = out.join(above.drop(columns="runs"))
     return out.reset_index()
 
 

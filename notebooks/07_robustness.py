@@ -130,10 +130,7 @@ regime.round(2)
 
 # %%
 random_mean, _ = analysis.random_policy_return(games=20 if quick else 100)
-final = analysis.final_performance(table)
-above = pd.concat([analysis.above_random(f, random_mean).assign(setting=s)
-                   for s, f in final.groupby("setting")], ignore_index=True)
-summary = analysis.setting_summary(table).merge(above.drop(columns="runs"), on=["setting", "condition"])
+summary = analysis.setting_summary(table, random_mean=random_mean)
 summary["setting"] = summary.setting.astype("category").cat.set_categories(list(settings))
 summary = summary.sort_values(["setting", "condition"]).reset_index(drop=True)
 if not quick:
@@ -149,6 +146,7 @@ summary.round(3)
 # signed-rank p (with n seeds it cannot go below 2/2^n: 0.25 for 3).
 
 # %%
+final = analysis.final_performance(table)
 rows = []
 for cond, f in final.groupby("condition"):
     per_seed = f.pivot_table(index="seed", columns="setting", values="final_return", observed=True)

@@ -102,6 +102,11 @@ def test_setting_summary_on_a_hand_table():
     assert s.loc[("b", "baseline"), "final_mean"] == pytest.approx(-0.4)
     assert s.loc[("a", "dreaming"), "games_to_-1"] == 50 and np.isnan(s.loc[("a", "baseline"), "games_to_-1"])
     assert s.loc[("b", "dreaming"), "p_dreaming_better"] == pytest.approx(0.05)  # U = 9 of 9
+    # against a random level of -1.45: setting a's baseline runs end at -1.5, -1.4, -1.3 (2 above)
+    r = analysis.setting_summary(pd.DataFrame(rows), levels=[-1.0], random_mean=-1.45).set_index(["setting", "condition"])
+    assert r.loc[("a", "baseline"), "runs_above_random"] == 2 and r.loc[("b", "dreaming"), "runs_above_random"] == 3
+    assert r.loc[("b", "dreaming"), "p_above_random"] == pytest.approx(1 / 8)
+    assert "runs_above_random" not in s
 
 
 def test_matched_agent_pulse_brackets_the_target_activity():
