@@ -2,6 +2,8 @@
 
 Prints ratios: emulated time / wall time of the paper's chip configuration (agent + world model,
 2 x 510 neurons on 4 cores, 8 NMDA CAM words each, 40 generators driven by Pong states).
+``python -m neurodream.bench digest`` hashes the results of a fixed workload, to check that an
+optimisation leaves them bit for bit unchanged.
 """
 
 from __future__ import annotations
@@ -121,6 +123,42 @@ def bench_training(games: int, seed: int) -> list[dict]:
     return out
 
 
+def results_digest(windows: int, games: int = 4) -> str:
+    """SHA-256 of everything the emulator and the learner compute on a fixed workload: spike counts,
+    spike times and final state of three paper chips (mismatch CV 20, 30 and 0 %) and of the
+    reference engine over ``windows`` 10 ms windows of Pong states (world-model windows with
+    the action), then a ``games``-game run of each condition.
+
+    Not a speed figure: an optimisation that should not change the numerics must leave it
+    unchanged (run it before and after; the digest depends on the platform's maths library).
+    """
+    import hashlib
+
+    from .chip import Calibration, Emulator
+    from .encoding import encode
+    from .networks import build_paper_chip
+    from .pong import random_states
+    from .training import TrainConfig, train
+
+    h = hashlib.sha256()
+    states = random_states(windows, 3)
+    for seed, cv, engine in ((0, 0.2, "fast"), (1, 0.3, "fast"), (2, 0.0, "fast"), (0, 0.2, "reference")):
+        chip = Emulator(build_paper_chip(seed, with_model=True).network, Calibration(), mismatch_cv=cv,
+                        seed=seed, engine=engine)
+        for k in range(windows if engine == "fast" else max(windows // 10, 1)):
+            stim = encode(states[k], k % 3, 1000.0) if k % 2 else encode(states[k], k % 3)
+            r = chip.run(0.01, stim)
+            h.update(r.counts.tobytes())
+            h.update(r.spike_times_s.tobytes())
+        for state in (chip._mem, chip._syn, chip._drive, chip._conn_end):
+            h.update(np.ascontiguousarray(state).tobytes())
+    for condition, fidelity in (("baseline", "paper"), ("dreaming", "paper"), ("dreaming", "corrected")):
+        t = train(TrainConfig(condition=condition, seed=4, games=games, fidelity=fidelity), progress=False)
+        h.update(t[["return", "agent_spikes_per_step", "model_spikes_per_step"]].to_numpy().tobytes())
+        h.update(np.asarray(t.attrs["policy_J"]).tobytes())
+    return h.hexdigest()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m neurodream.bench", description=__doc__)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -134,7 +172,12 @@ def main(argv=None) -> None:
     tr = sub.add_parser("train", help="games per second of each condition (full 100-step games)")
     tr.add_argument("--games", type=int, default=3)
     tr.add_argument("--seed", type=int, default=0)
+    dg = sub.add_parser("digest", help="hash of the emulator's and learner's results on a fixed workload "
+                        "(unchanged by an optimisation that keeps the numerics)")
+    dg.add_argument("--windows", type=int, default=300)
     args = parser.parse_args(argv)
+    if args.what == "digest":
+        print(results_digest(args.windows))
     if args.what == "train":
         for r in bench_training(args.games, args.seed):
             print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))

@@ -13,3 +13,20 @@ def test_emulator_benchmark_reports_consistent_ratios():
     # the ceiling is the window over the pulse solves it needs
     solves_s = r["cam_matches_per_window"] * r["pulse_solve_ns"] * 1e-9
     assert math.isclose(r["ceiling_if_only_pulse_solves"], 0.01 / solves_s)
+
+
+def test_results_digest_is_reproducible_and_sees_the_results(monkeypatch):
+    from neurodream import bench
+    from neurodream.chip import emulator
+
+    first = bench.results_digest(2, games=1)
+    assert len(first) == 64 and first == bench.results_digest(2, games=1)
+    # a change in what the chip computes changes the digest
+    real_init = emulator.Emulator.__init__
+
+    def coarser(self, *args, **kwargs):
+        kwargs.setdefault("macro_step_s", 2.5e-3)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(emulator.Emulator, "__init__", coarser)
+    assert bench.results_digest(2, games=1) != first

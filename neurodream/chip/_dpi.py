@@ -34,10 +34,16 @@ def dpi_log_rate(i_syn, drive, tau, i_th, i_tau):
     return ((i_th / i_tau) * drive - i_th - i_syn) / (tau * (i_syn + i_th))
 
 
+@nb.njit(inline="always", **_JIT)
+def dpi_decay_by(i_syn, factor, i0):
+    """DPI output after a decay without input by ``factor = exp(-dt/tau)`` (see :func:`dpi_decay`)."""
+    return max(i_syn * factor, i0)
+
+
 @nb.njit(**_JIT)
 def dpi_decay(i_syn, dt, tau, i0):
     """DPI output after ``dt`` without input: exactly ``I exp(-dt/tau)`` in every regime, floored at I0."""
-    return max(i_syn * math.exp(-dt / tau), i0)
+    return dpi_decay_by(i_syn, math.exp(-dt / tau), i0)
 
 
 @nb.njit(**_JIT)
@@ -135,7 +141,7 @@ def dpi_charge(i_start, i_end, drive, dt, tau, i_th, i_tau, i0):
     return g * dt - tau * ((i_end - i_start) + i_th * math.log(i_end / i_start))
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def feedback_current(i_mem, p, i):
     """Positive-feedback current I_a of the membrane (teili sigmoid fit), A."""
     x = -(i_mem - p[i, L.FB_THR]) / p[i, L.FB_SLOPE]
@@ -144,7 +150,7 @@ def feedback_current(i_mem, p, i):
     return p[i, L.FB_GAIN] / (1.0 + math.exp(x))
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def membrane_rate(u, i_syn, i_ahp, p, i):
     """du/dt (1/s) of neuron ``i`` (module docstring): ``u = ln(I_mem / I0)``, ``i_syn`` by type."""
     i0 = p[i, L.I0]

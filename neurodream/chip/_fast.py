@@ -1,7 +1,10 @@
 """Fast event-driven kernel: exact synapses, charge-centroid splitting of the membrane (not user facing).
 
 Why it is fast: a neuron's window costs a handful of exponentials instead of thousands of time
-steps, and a neuron at rest that receives nothing costs nothing.
+steps, and a neuron at rest that receives nothing costs nothing. Below :func:`run_window`, which
+allocates the scratch arrays, every kernel is compiled without Numba's reference counting
+(``_nrt=False``): otherwise each array argument of each call costs an atomic increment and
+decrement (numba/numba#2345), which ``perf`` measured at a quarter of a window's time.
 
 How, for one neuron over a chunk ``[ta, tb)`` of at most ``h_macro`` (the kernel's time resolution):
 
@@ -33,9 +36,9 @@ import numba as nb
 import numpy as np
 
 from . import _layout as L
-from ._dpi import dpi_charge, dpi_decay, dpi_pulse
+from ._dpi import dpi_charge, dpi_decay, dpi_decay_by, dpi_pulse
 from ._dpi import membrane_rate
-from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U, MAX_LOG_STEP, emit_spike, rk4_window
+from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U, MAX_LOG_STEP, RK4_WORK_ROWS, emit_spike, rk4_window
 
 FEEDBACK_TOL = 1e-3
 """Positive feedback below this fraction of the leak current is neglected by the fast path."""
@@ -53,7 +56,7 @@ REFUSE_RK4 = -2
 _JIT = dict(cache=True, nogil=True)
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def safe_current(p, i):
     """Membrane current below which the positive feedback is under FEEDBACK_TOL of the leak (A)."""
     target = FEEDBACK_TOL * p[i, L.I_TAU]
@@ -151,14 +154,14 @@ def apply_flow(i_mem, dpsi, i_th, i_nt, i0, gated):
     return invert_psi(target, i_th, i_nt, i0, gated, math.log(i_mem) + dy)
 
 
-@nb.njit(**_JIT)
-def _decay_moments(h, tau):
-    # first and second moment (from the segment start) of the time profile exp(-t/tau) on [0, h]
+@nb.njit(inline="always", **_JIT)
+def _decay_moments(h, tau, factor):
+    # first and second moment (from the segment start) of the time profile exp(-t/tau) on [0, h];
+    # factor = exp(-h/tau)
     x = h / tau
     if x < 1e-6:
         return 0.5 * h, h * h / 3.0
-    d = math.exp(-x)
-    q = d / (1.0 - d)
+    q = factor / (1.0 - factor)
     return tau - h * q, 2.0 * tau * tau - (h * h + 2.0 * h * tau) * q
 
 
@@ -171,16 +174,17 @@ def _dpi_segment(y, drive, h, tau, i_th, i_tau, i0, moments):
         new = dpi_pulse(y, drive, h, tau, i_th, i_tau, i0)
         m1 = 0.5 * h
         m2 = h * h / 3.0
+    elif moments:
+        factor = math.exp(-h / tau)  # shared by the decay and its moments
+        new = dpi_decay_by(y, factor, i0)
+        m1, m2 = _decay_moments(h, tau, factor)
     else:
         new = dpi_decay(y, h, tau, i0)
-        if moments:
-            m1, m2 = _decay_moments(h, tau)
-        else:
-            m1, m2 = 0.0, 0.0
+        m1, m2 = 0.0, 0.0
     return new, dpi_charge(y, new, drive, h, tau, i_th, i_tau, i0), m1, m2
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def _leak_between(ta, tb, seg_t, seg_h, seg_ql, n_seg):
     # leak charge in [ta, tb], leak spread uniformly within each segment
     q = 0.0
@@ -194,7 +198,7 @@ def _leak_between(ta, tb, seg_t, seg_h, seg_ql, n_seg):
     return q
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def fast_chunk(
     i, ta, tb, p, mem, syn, drive, nact,
     conn_end, conn_type, conn_mult, in_ptr, in_conn,
@@ -467,16 +471,18 @@ def is_quiet(i, ta, tb, mem, drive, ev_time, k, ev_hi):
     return True
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def _quiet_currents(t, ta, p, i, syn, ahp0, buf):
-    # exact DPI decay of every synapse type from ta (floored at I0); returns the AHP current
+    # exact DPI decay of every synapse type from ta (floored at I0); returns the AHP current.
+    # A current on its floor stays there (its decay would be floored back to I0): no exp
     i0 = p[i, L.I0]
     for s in range(L.N_SYN):
-        buf[s] = max(syn[i, s] * math.exp(-(t - ta) / p[i, L.SYN_TAU + s]), i0)
-    return max(ahp0 * math.exp(-(t - ta) / p[i, L.AHP_TAU]), i0)
+        y = syn[i, s]
+        buf[s] = max(y * math.exp(-(t - ta) / p[i, L.SYN_TAU + s]), i0) if y > i0 else i0
+    return max(ahp0 * math.exp(-(t - ta) / p[i, L.AHP_TAU]), i0) if ahp0 > i0 else i0
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def quiet_chunk(i, ta, tb, h_max, p, mem, syn, drive, nact, counts, spk_neuron, spk_time, n_spk, buf):
     """Advance a quiet neuron (:func:`is_quiet`) from ``ta`` towards ``tb``: the synapses and the AHP
     decay exactly, the membrane alone is integrated by RK4 (steps limited as in the reference, and so
@@ -549,14 +555,14 @@ def at_rest(i, p, mem, syn, drive):
     return True
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def fast_window(
     i, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact,
     conn_end, conn_type, conn_mult, in_ptr, in_conn,
     ev_time, ev_conn, ev_lo, ev_hi,
     counts, spk_neuron, spk_time, n_spk,
     rec_slot, rec_times, rec_next, rec_out,
-    rest_stable, loc_end, seg_t, seg_h, seg_ql, stats, quiet_buf,
+    rest_stable, loc_end, seg_t, seg_h, seg_ql, stats, quiet_buf, rk4_work,
 ):
     """Advance neuron ``i`` over ``[t0, t1)`` in chunks of ``h_macro``.
 
@@ -568,7 +574,7 @@ def fast_window(
     if rec_slot[i] >= 0:
         rk4_window(i, t0, t1, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
                    in_ptr, in_conn, ev_time, ev_conn, ev_lo, ev_hi, counts, spk_neuron, spk_time,
-                   n_spk, rec_slot, rec_times, rec_next, rec_out)
+                   n_spk, rec_slot, rec_times, rec_next, rec_out, rk4_work)
         stats[1] += 1
         return
     if ev_lo == ev_hi and rest_stable[i] and at_rest(i, p, mem, syn, drive):
@@ -625,7 +631,7 @@ def fast_window(
                 hi += 1
             rk4_window(i, ta, tb, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
                        in_ptr, in_conn, ev_time, ev_conn, k, hi, counts, spk_neuron, spk_time,
-                       n_spk, rec_slot, rec_times, rec_next, rec_out)
+                       n_spk, rec_slot, rec_times, rec_next, rec_out, rk4_work)
             k = hi
             stats[1] += 1
             ta = tb
@@ -639,7 +645,10 @@ def run_window(
     counts, spk_neuron, spk_time, n_spk,
     rec_slot, rec_times, rec_next, rec_out, rest_stable, stats,
 ):
-    """Advance every neuron over ``[t0, t1)``; ``engine`` 0 = fast, 1 = reference RK4."""
+    """Advance every neuron over ``[t0, t1)``; ``engine`` 0 = fast, 1 = reference RK4.
+
+    Allocates the scratch space and hands over to :func:`_advance_all` (see the module docstring).
+    """
     n = p.shape[0]
     max_in = 1
     for i in range(n):
@@ -652,20 +661,38 @@ def run_window(
     seg_h = np.empty(n_seg_max)
     seg_ql = np.empty(n_seg_max)
     quiet_buf = np.empty(L.N_SYN)
-    for i in range(n):
+    rk4_work = np.empty((RK4_WORK_ROWS, 6))
+    rk4_work[8:] = np.nan  # empty exp cache
+    _advance_all(engine, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type,
+                 conn_mult, in_ptr, in_conn, ev_ptr, ev_time, ev_conn, counts, spk_neuron, spk_time,
+                 n_spk, rec_slot, rec_times, rec_next, rec_out, rest_stable, stats, loc_end, seg_t,
+                 seg_h, seg_ql, quiet_buf, rk4_work)
+
+
+@nb.njit(_nrt=False, **_JIT)
+def _advance_all(
+    engine, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact,
+    conn_end, conn_type, conn_mult, in_ptr, in_conn,
+    ev_ptr, ev_time, ev_conn,
+    counts, spk_neuron, spk_time, n_spk,
+    rec_slot, rec_times, rec_next, rec_out, rest_stable, stats,
+    loc_end, seg_t, seg_h, seg_ql, quiet_buf, rk4_work,
+):
+    # the neuron loop of run_window
+    for i in range(p.shape[0]):
         lo = ev_ptr[i]
         hi = ev_ptr[i + 1]
         if engine == 1:
             rk4_window(i, t0, t1, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type, conn_mult,
                        in_ptr, in_conn, ev_time, ev_conn, lo, hi, counts, spk_neuron, spk_time,
-                       n_spk, rec_slot, rec_times, rec_next, rec_out)
+                       n_spk, rec_slot, rec_times, rec_next, rec_out, rk4_work)
         elif lo == hi and rest_stable[i] and rec_slot[i] < 0 and at_rest(i, p, mem, syn, drive):
             stats[2] += 1  # at rest, nothing arrives: skip (checked here, a call costs more)
         else:
             fast_window(i, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type,
                         conn_mult, in_ptr, in_conn, ev_time, ev_conn, lo, hi, counts, spk_neuron,
                         spk_time, n_spk, rec_slot, rec_times, rec_next, rec_out, rest_stable,
-                        loc_end, seg_t, seg_h, seg_ql, stats, quiet_buf)
+                        loc_end, seg_t, seg_h, seg_ql, stats, quiet_buf, rk4_work)
 
 
 @nb.njit(**_JIT)

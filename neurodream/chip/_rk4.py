@@ -33,23 +33,34 @@ M_AHP = 1
 M_REF = 2
 M_AHP_END = 3
 INACTIVE = -1.0
+RK4_WORK_ROWS = 10
+"""Rows of :func:`rk4_window`'s scratch array: the state, the stage state, four slopes, synaptic
+currents, drives, and a cache of ``exp`` of the log-currents (arguments, values; start with NaN)."""
 
 _JIT = dict(cache=True, nogil=True)
 
 
-@nb.njit(**_JIT)
-def _derivs(x, drive, refractory, p, i, out, syn_buf):
+@nb.njit(inline="always", **_JIT)
+def _cached_exp(v, k, cache_x, cache_e):
+    # exp(v) through slot k of a one-entry cache (a current resting on its floor keeps its log)
+    if v != cache_x[k]:
+        cache_x[k] = v
+        cache_e[k] = math.exp(v)
+    return cache_e[k]
+
+
+@nb.njit(_nrt=False, **_JIT)
+def _derivs(x, drive, refractory, p, i, out, syn_buf, log_floor, cache_x, cache_e):
     # x = (ln I_syn[0..3], ln I_ahp, u)
     # a DPI resting on the floor without drive stays there: zero rate (keeps the steps long)
-    log_floor = math.log(p[i, L.I0])
     for s in range(L.N_SYN):
-        isyn = math.exp(x[s])
+        isyn = _cached_exp(x[s], s, cache_x, cache_e)
         syn_buf[s] = isyn
         if drive[s] == 0.0 and x[s] <= log_floor:
             out[s] = 0.0
         else:
             out[s] = dpi_log_rate(isyn, drive[s], p[i, L.SYN_TAU + s], p[i, L.SYN_ITH + s], p[i, L.SYN_ITAU + s])
-    iahp = math.exp(x[4])
+    iahp = _cached_exp(x[4], 4, cache_x, cache_e)
     if drive[4] == 0.0 and x[4] <= log_floor:
         out[4] = 0.0
     else:
@@ -60,7 +71,7 @@ def _derivs(x, drive, refractory, p, i, out, syn_buf):
         out[5] = membrane_rate(x[5], syn_buf, iahp, p, i)
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def start_pulse(i, c, t, p, drive, nact, conn_end, conn_type, conn_mult):
     """An event on connection ``c`` at time ``t``: start its pulse, or extend a running one."""
     s = conn_type[c]
@@ -72,7 +83,7 @@ def start_pulse(i, c, t, p, drive, nact, conn_end, conn_type, conn_mult):
     nact[i, s] += 1
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def end_pulses(i, t, p, drive, nact, conn_end, conn_type, conn_mult, in_ptr, in_conn, mem):
     """Close every pulse of neuron ``i`` that ends at or before ``t``."""
     for k in range(in_ptr[i], in_ptr[i + 1]):
@@ -91,7 +102,7 @@ def end_pulses(i, t, p, drive, nact, conn_end, conn_type, conn_mult, in_ptr, in_
         nact[i, 4] = 0
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def next_pulse_end(i, t, conn_end, in_ptr, in_conn, mem):
     """Earliest end of an active pulse of neuron ``i`` after ``t`` (inf if none)."""
     t_next = math.inf
@@ -105,7 +116,7 @@ def next_pulse_end(i, t, conn_end, in_ptr, in_conn, mem):
     return t_next
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def emit_spike(i, t, p, mem, drive, nact, counts, spk_neuron, spk_time, n_spk):
     """Record a spike of neuron ``i`` at ``t``: reset, refractory period, AHP pulse."""
     counts[i] += 1
@@ -122,7 +133,7 @@ def emit_spike(i, t, p, mem, drive, nact, counts, spk_neuron, spk_time, n_spk):
     mem[i, M_AHP_END] = t + p[i, L.AHP_TPULSE]
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def _record(i, slot, t, mem, syn, rec_times, rec_next, rec_out, p):
     # write every sample time <= t that is still pending
     while rec_next[slot] < rec_times.shape[0] and rec_times[rec_next[slot]] <= t:
@@ -134,26 +145,32 @@ def _record(i, slot, t, mem, syn, rec_times, rec_next, rec_out, p):
         rec_next[slot] = j + 1
 
 
-@nb.njit(**_JIT)
+@nb.njit(_nrt=False, **_JIT)
 def rk4_window(
     i, t0, t1, h_max, p, mem, syn, drive, nact,
     conn_end, conn_type, conn_mult, in_ptr, in_conn,
     ev_time, ev_conn, ev_lo, ev_hi,
     counts, spk_neuron, spk_time, n_spk,
-    rec_slot, rec_times, rec_next, rec_out,
+    rec_slot, rec_times, rec_next, rec_out, work,
 ):
-    """Advance neuron ``i`` from ``t0`` to ``t1`` with RK4 (events ``ev_lo..ev_hi`` of its list)."""
+    """Advance neuron ``i`` from ``t0`` to ``t1`` with RK4 (events ``ev_lo..ev_hi`` of its list).
+
+    ``work``: scratch space of shape ``(RK4_WORK_ROWS, 6)`` (the kernels allocate nothing, so
+    that they run without reference counting).
+    """
     i0 = p[i, L.I0]
     log_i0 = math.log(i0)
     u_spk = math.log(p[i, L.I_SPK] / i0)
-    x = np.empty(6)
-    xs = np.empty(6)
-    k1 = np.empty(6)
-    k2 = np.empty(6)
-    k3 = np.empty(6)
-    k4 = np.empty(6)
-    sb = np.empty(L.N_SYN)
-    dr = np.empty(5)
+    x = work[0]
+    xs = work[1]
+    k1 = work[2]
+    k2 = work[3]
+    k3 = work[4]
+    k4 = work[5]
+    sb = work[6]
+    dr = work[7]
+    cache_x = work[8]
+    cache_e = work[9]
     slot = rec_slot[i]
     t = t0
     k = ev_lo
@@ -189,7 +206,7 @@ def rk4_window(
         spiked = False
         while t < t_next:
             h = min(h_max, t_next - t)
-            _derivs(x, dr, refractory, p, i, k1, sb)
+            _derivs(x, dr, refractory, p, i, k1, sb, log_i0, cache_x, cache_e)
             big = 0.0
             for j in range(6):
                 big = max(big, abs(k1[j]))
@@ -199,13 +216,13 @@ def rk4_window(
                     h = t_next - t
             for j in range(6):
                 xs[j] = x[j] + 0.5 * h * k1[j]
-            _derivs(xs, dr, refractory, p, i, k2, sb)
+            _derivs(xs, dr, refractory, p, i, k2, sb, log_i0, cache_x, cache_e)
             for j in range(6):
                 xs[j] = x[j] + 0.5 * h * k2[j]
-            _derivs(xs, dr, refractory, p, i, k3, sb)
+            _derivs(xs, dr, refractory, p, i, k3, sb, log_i0, cache_x, cache_e)
             for j in range(6):
                 xs[j] = x[j] + h * k3[j]
-            _derivs(xs, dr, refractory, p, i, k4, sb)
+            _derivs(xs, dr, refractory, p, i, k4, sb, log_i0, cache_x, cache_e)
             u_prev = x[5]
             for j in range(6):
                 x[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
