@@ -119,8 +119,21 @@ def bench_training(games: int, seed: int) -> list[dict]:
         env_share = table.real_steps.sum() * env_step_s
         out.append({"condition": condition, "games": games, "wall_s": wall, "games_per_s": games / wall,
                     "env_only_s": env_share, "wall_over_env": wall / env_share,
-                    "hours_per_2000_games": 2000 * wall / games / 3600})
+                    "hours_per_2000_games": 2000 * wall / games / 3600,
+                    "runs_per_hour_per_core": games * 3600 / (2000 * wall)})
     return out
+
+
+STUDY_RUNS_PER_CONDITION = 10
+STUDY_TARGET_HOURS = 0.75
+"""The learner issue's target for the main comparison (10 runs per condition) on 2 cores."""
+
+
+def study_hours(rows: list[dict], cores: int = 2) -> float:
+    """Wall time (h) of the main comparison, ``STUDY_RUNS_PER_CONDITION`` 2000-game runs per
+    condition, at the measured one-core speeds with ``cores`` runs at a time (no slowdown from
+    sharing the machine assumed, so a lower bound)."""
+    return sum(STUDY_RUNS_PER_CONDITION * r["hours_per_2000_games"] for r in rows) / cores
 
 
 def results_digest(windows: int, games: int = 4) -> str:
@@ -179,8 +192,11 @@ def main(argv=None) -> None:
     if args.what == "digest":
         print(results_digest(args.windows))
     if args.what == "train":
-        for r in bench_training(args.games, args.seed):
+        rows = bench_training(args.games, args.seed)
+        for r in rows:
             print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+        print(f"main comparison ({STUDY_RUNS_PER_CONDITION} runs per condition, 2 at a time on 2 cores): "
+              f"{study_hours(rows):.2f} h at these speeds (target {STUDY_TARGET_HOURS} h)")
     if args.what == "emulator":
         r = bench_emulator(args.windows, args.window_ms, args.engine, args.pulse, args.seed)
         for k, v in r.items():

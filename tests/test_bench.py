@@ -30,3 +30,10 @@ def test_results_digest_is_reproducible_and_sees_the_results(monkeypatch):
 
     monkeypatch.setattr(emulator.Emulator, "__init__", coarser)
     assert bench.results_digest(2, games=1) != first
+
+
+def test_study_hours_adds_the_runs_of_both_conditions_over_the_cores():
+    from neurodream.bench import STUDY_RUNS_PER_CONDITION, study_hours
+
+    rows = [{"hours_per_2000_games": 0.1}, {"hours_per_2000_games": 0.3}]
+    assert math.isclose(study_hours(rows, cores=2), STUDY_RUNS_PER_CONDITION * 0.4 / 2)
