@@ -36,9 +36,9 @@ import numba as nb
 import numpy as np
 
 from . import _layout as L
-from ._dpi import dpi_charge, dpi_decay, dpi_decay_by, dpi_pulse
+from ._dpi import dpi_charge, dpi_decay_by, dpi_pulse
 from ._dpi import membrane_rate
-from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U, MAX_LOG_STEP, RK4_WORK_ROWS, emit_spike, rk4_window
+from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U, MAX_LOG_STEP, emit_spike, new_rk4_work, rk4_window
 
 FEEDBACK_TOL = 1e-3
 """Positive feedback below this fraction of the leak current is neglected by the fast path."""
@@ -174,13 +174,10 @@ def _dpi_segment(y, drive, h, tau, i_th, i_tau, i0, moments):
         new = dpi_pulse(y, drive, h, tau, i_th, i_tau, i0)
         m1 = 0.5 * h
         m2 = h * h / 3.0
-    elif moments:
-        factor = math.exp(-h / tau)  # shared by the decay and its moments
-        new = dpi_decay_by(y, factor, i0)
-        m1, m2 = _decay_moments(h, tau, factor)
     else:
-        new = dpi_decay(y, h, tau, i0)
-        m1, m2 = 0.0, 0.0
+        factor = math.exp(-h / tau)  # the decay's, shared with its moments
+        new = dpi_decay_by(y, factor, i0)
+        m1, m2 = _decay_moments(h, tau, factor) if moments else (0.0, 0.0)
     return new, dpi_charge(y, new, drive, h, tau, i_th, i_tau, i0), m1, m2
 
 
@@ -661,8 +658,7 @@ def run_window(
     seg_h = np.empty(n_seg_max)
     seg_ql = np.empty(n_seg_max)
     quiet_buf = np.empty(L.N_SYN)
-    rk4_work = np.empty((RK4_WORK_ROWS, 6))
-    rk4_work[8:] = np.nan  # empty exp cache
+    rk4_work = new_rk4_work()
     _advance_all(engine, t0, t1, h_macro, h_rk4, p, mem, syn, drive, nact, conn_end, conn_type,
                  conn_mult, in_ptr, in_conn, ev_ptr, ev_time, ev_conn, counts, spk_neuron, spk_time,
                  n_spk, rec_slot, rec_times, rec_next, rec_out, rest_stable, stats, loc_end, seg_t,

@@ -35,9 +35,18 @@ M_AHP_END = 3
 INACTIVE = -1.0
 RK4_WORK_ROWS = 10
 """Rows of :func:`rk4_window`'s scratch array: the state, the stage state, four slopes, synaptic
-currents, drives, and a cache of ``exp`` of the log-currents (arguments, values; start with NaN)."""
+currents, drives, and a cache of ``exp`` of the log-currents (arguments, values)."""
+EXP_CACHE_ROW = 8
 
 _JIT = dict(cache=True, nogil=True)
+
+
+@nb.njit(**_JIT)
+def new_rk4_work():
+    """Scratch space for :func:`rk4_window`, its ``exp`` cache empty (NaN matches no argument)."""
+    work = np.empty((RK4_WORK_ROWS, 6))
+    work[EXP_CACHE_ROW:] = np.nan
+    return work
 
 
 @nb.njit(inline="always", **_JIT)
@@ -155,8 +164,8 @@ def rk4_window(
 ):
     """Advance neuron ``i`` from ``t0`` to ``t1`` with RK4 (events ``ev_lo..ev_hi`` of its list).
 
-    ``work``: scratch space of shape ``(RK4_WORK_ROWS, 6)`` (the kernels allocate nothing, so
-    that they run without reference counting).
+    ``work``: scratch space from :func:`new_rk4_work` (the kernels allocate nothing, so that
+    they run without reference counting).
     """
     i0 = p[i, L.I0]
     log_i0 = math.log(i0)
@@ -169,8 +178,8 @@ def rk4_window(
     k4 = work[5]
     sb = work[6]
     dr = work[7]
-    cache_x = work[8]
-    cache_e = work[9]
+    cache_x = work[EXP_CACHE_ROW]
+    cache_e = work[EXP_CACHE_ROW + 1]
     slot = rec_slot[i]
     t = t0
     k = ev_lo
