@@ -17,7 +17,7 @@ import functools
 import numpy as np
 
 from .chip import Stimulus
-from .chip.stimulus import poisson_events
+from .chip.stimulus import PAPER_ISI_BASE, poisson_events, to_ticks
 
 N_VARIABLES = 4
 CELLS_PER_VARIABLE = 10
@@ -64,22 +64,25 @@ def encode(state, action: int | None = None, action_activity: float = ACTION_ACT
 
 
 @functools.lru_cache(maxsize=None)
-def _train_times(k: int) -> np.ndarray:
-    """Spike times (s) of a regular train of ``k`` spikes: ``linspace(0, 1, k) / 33``."""
-    return np.linspace(0.0, 1.0, k) / RATE_QUANTUM_HZ
+def _train_ticks(k: int) -> np.ndarray:
+    """Spike times of a regular train of ``k`` spikes, ``linspace(0, 1, k) / 33`` s, in the FPGA's
+    ISI units (read-only)."""
+    ticks = to_ticks(np.linspace(0.0, 1.0, k) / RATE_QUANTUM_HZ, PAPER_ISI_BASE)
+    ticks.flags.writeable = False
+    return ticks
 
 
 @functools.lru_cache(maxsize=65536)
 def _trains(n: tuple[int, ...]) -> Stimulus:
     # The stimulus depends on the state only through the spike numbers, which repeat a lot in a game:
-    # build each program once (Stimulus is immutable).
-    n = np.asarray(n, dtype=np.int64)
-    ids = np.repeat(np.arange(n.size), n)
-    times = np.concatenate([_train_times(k) for k in n]) if n.sum() else np.empty(0)
+    # build each program once (Stimulus is immutable), from the trains' ticks, which are valid by
+    # construction (a dream's states miss this cache at every step).
+    ids = np.repeat(np.arange(len(n), dtype=np.int64), n)
+    ticks = np.concatenate([_train_ticks(k) for k in n])
     # Trains of one spike each put every event at t = 0: such a program has no period (the released
     # code would upload ISIs of 0, which the FPGA cannot repeat meaningfully), so it plays once per
     # step. Dreams reach such states when the imagined ball leaves the screen.
-    stim = Stimulus.from_spike_times(ids, times, repeat=bool(times.size and times.max() > 0))
+    stim = Stimulus._from_ticks(ids, ticks, PAPER_ISI_BASE, repeat=bool(ticks.size and ticks.max() > 0))
     stim.times_s.flags.writeable = False
     stim.ids.flags.writeable = False
     return stim

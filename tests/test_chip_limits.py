@@ -80,6 +80,11 @@ def test_isi_quantisation_and_repeat():
     times, ids = s.events(0.07)
     assert times[:5] == pytest.approx([0, 0.0101, 0.0202, 0.0303, 0.0303])  # the period is t_last
     assert len(times) == 9  # 4 + 4 + the first event of the third cycle at 60.6 ms
+    again = s.events(0.07)  # computed once per duration, shared read-only
+    assert again[0] is times and not times.flags.writeable
+    with pytest.raises(ValueError):
+        times[0] = 1.0
+    assert len(s.events(0.025)[0]) == 3 and len(s.events(0.07)[0]) == 9  # one entry per duration
 
 
 def test_global_neuron_id():

@@ -97,3 +97,38 @@ def test_single_spike_trains_play_once_per_step():
     stim = encode(state)
     t, ids = stim.events(0.05)
     assert not stim.repeat and np.all(t == 0.0) and ids.size == 4
+
+
+def test_encoding_builds_the_program_the_checked_constructor_builds():
+    # the encoder's cached trains skip the checks of Stimulus.from_spike_times; the programs agree
+    from neurodream.chip import Stimulus
+    from neurodream.encoding import RATE_QUANTUM_HZ
+
+    rng = np.random.default_rng(0)
+    for k in range(200):
+        state = rng.uniform(-30, 280, 4)
+        action = None if k % 3 == 0 else int(rng.integers(3))
+        st = encode(state, action, 1000.0) if k % 2 else encode(state, action)
+        n = spikes_per_train(place_cell_activity(state))
+        if action is not None:
+            n = np.concatenate([n, spikes_per_train(np.eye(3)[action] * (1000.0 if k % 2 else 150.0))])
+        ids = np.repeat(np.arange(n.size), n)
+        times = np.concatenate([np.linspace(0, 1, m) / RATE_QUANTUM_HZ for m in n])
+        ref = Stimulus.from_spike_times(ids, times, repeat=bool(times.size and times.max() > 0))
+        assert np.array_equal(st.times_s, ref.times_s) and np.array_equal(st.ids, ref.ids)
+        assert st.repeat == ref.repeat and st.isi_base == ref.isi_base
+
+
+def test_policy_samples_as_generator_choice_does():
+    # the policy's own inverse-CDF draw gives the index rng.choice(3, p=pi) gives, from the same stream
+    from neurodream.readouts import sample_index
+
+    ours, theirs, probs = np.random.default_rng(7), np.random.default_rng(7), np.random.default_rng(8)
+    drawn = []
+    for k in range(20000):
+        p = probs.dirichlet([0.2] * 3 if k % 2 else [5.0] * 3)
+        a = sample_index(p, ours)
+        assert a == int(theirs.choice(3, p=p))
+        drawn.append(a)
+    assert set(drawn) == {0, 1, 2}
+    assert sample_index(np.array([0.0, 1.0, 0.0]), ours) == 1

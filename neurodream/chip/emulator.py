@@ -213,7 +213,27 @@ class Emulator:
         """Hardware events since construction (for energy estimates); reset it freely."""
         self.stats = np.zeros(3, dtype=np.int64)
         """Fast engine work counters: chunks done fast, chunks done by RK4, neuron windows skipped."""
+        self._init_scratch()
         self.reset()
+
+    _SCRATCH = ("_t_ref_min_s", "_spike_buffer", "_no_record")
+
+    def _init_scratch(self) -> None:
+        # what run() reuses from window to window: the shortest refractory period (bounds the spikes
+        # of a window), the spike buffer (grown when a window needs more), the arrays of no recording
+        n = self.network.n_neurons
+        self._t_ref_min_s = max(float(self.params[:, L.T_REF].min()), 1e-9) if n else 1.0
+        self._spike_buffer = (np.empty(0, dtype=np.int64), np.empty(0))
+        self._no_record = (np.full(n, -1, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64),
+                           np.zeros((0, 0, 6)))
+
+    def __getstate__(self) -> dict:
+        # checkpoints store the chip's state, not run()'s scratch (also readable by older versions)
+        return {k: v for k, v in self.__dict__.items() if k not in self._SCRATCH}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._init_scratch()
 
     # --- state ---------------------------------------------------------------------------
     def reset(self) -> None:
@@ -268,7 +288,7 @@ class Emulator:
         ``record_dt_s`` (those neurons are integrated with the reference RK4 so that the traces are
         exact at every sample).
         """
-        if not (np.isfinite(duration_s) and duration_s > 0):
+        if not (math.isfinite(duration_s) and duration_s > 0):
             raise ValueError(f"duration {duration_s!r} must be a positive number of seconds")
         if stimulus is not None and events is not None:
             raise ValueError("give a stimulus or events, not both")
@@ -284,29 +304,29 @@ class Emulator:
             rel, ids = rel[order].astype(float), ids[order].astype(np.int64)
         else:
             rel, ids = np.empty(0), np.empty(0, dtype=np.int64)
+        ids = ids.astype(np.int64)  # a writable copy: Numba compiles read-only arrays separately
         ev_ptr, ev_time, ev_conn = expand_events(
-            t0 + rel, ids.astype(np.int64), self._src_ptr, self._src_conn, self._conn_post, self.n_neurons
+            t0 + rel, ids, self._src_ptr, self._src_conn, self._conn_post, self.n_neurons
         )
         n = self.n_neurons
         counts = np.zeros(n, dtype=np.int64)
-        t_ref_min = float(self.params[:, L.T_REF].min()) if n else 1.0
-        cap = n * (int(math.ceil(duration_s / max(t_ref_min, 1e-9))) + 2)
-        cap = min(cap, 50_000_000)
-        spk_neuron = np.empty(cap, dtype=np.int64)
-        spk_time = np.empty(cap)
+        cap = min(n * (int(math.ceil(duration_s / self._t_ref_min_s)) + 2), 50_000_000)
+        if self._spike_buffer[0].size < cap:
+            self._spike_buffer = (np.empty(cap, dtype=np.int64), np.empty(cap))
+        spk_neuron, spk_time = self._spike_buffer
         n_spk = np.zeros(1, dtype=np.int64)
-        rec_slot = np.full(n, -1, dtype=np.int64)
         if record is not None:
             rec = np.atleast_1d(np.asarray(record, dtype=np.int64))
             if rec.size and (rec.min() < 0 or rec.max() >= n):
                 raise ValueError(f"recorded neuron indices must be in 0..{n - 1}")
+            rec_slot = np.full(n, -1, dtype=np.int64)
             rec_slot[rec] = np.arange(rec.size)
             rec_times = t0 + np.arange(0.0, duration_s, record_dt_s)
-        else:
+            rec_next = np.zeros(rec.size, dtype=np.int64)
+            rec_out = np.zeros((rec.size, rec_times.size, 6))
+        else:  # nothing recorded: the kernels only read these, so every window shares them
             rec = np.empty(0, dtype=np.int64)
-            rec_times = np.empty(0)
-        rec_next = np.zeros(rec.size, dtype=np.int64)
-        rec_out = np.zeros((rec.size, rec_times.size, 6))
+            rec_slot, rec_times, rec_next, rec_out = self._no_record
         run_window(
             0 if self.engine == "fast" else 1,
             t0, t1, self.macro_step_s, self.rk4_step_s, self.params,
@@ -320,8 +340,8 @@ class Emulator:
         k = int(n_spk[0])
         self.events.add(ids.size, ids.size * self._cores_per_event,
                         int(self._words_per_event[ids].sum()) if ids.size else 0, k, duration_s)
-        if k > cap:
-            raise RuntimeError(f"spike buffer overflow ({k} spikes > {cap}); this is a bug")
+        if k > spk_time.size:
+            raise RuntimeError(f"spike buffer overflow ({k} spikes > {spk_time.size}); this is a bug")
         order = np.argsort(spk_time[:k], kind="stable")
         traces = None
         if rec.size:

@@ -20,6 +20,8 @@ from .limits import FPGA_CLOCK_HZ, ISI_MAX_UNITS, MAX_STIMULUS_EVENTS, N_SPIKE_G
 POISSON_RATE_STEP_HZ = 0.06706
 """Resolution of the FPGA Poisson generators' rate register (libcaer)."""
 POISSON_RATE_MAX_STEPS = 65535
+PAPER_ISI_BASE = 900
+"""The paper's ``isi_base``: ISIs in 10 us units."""
 
 
 def isi_unit_s(isi_base: int) -> float:
@@ -27,6 +29,11 @@ def isi_unit_s(isi_base: int) -> float:
     if isinstance(isi_base, bool) or not isinstance(isi_base, (int, np.integer)) or isi_base < 1:
         raise ValueError(f"isi_base {isi_base!r} must be a positive integer (90 gives 1 us units)")
     return isi_base / FPGA_CLOCK_HZ
+
+
+def to_ticks(times_s: np.ndarray, isi_base: int) -> np.ndarray:
+    """Times (s) truncated to whole ISI units, as the original code did (``int(t / unit)``)."""
+    return np.floor(times_s / isi_unit_s(isi_base) + 1e-9).astype(np.int64)
 
 
 def _check_ids(ids: np.ndarray) -> np.ndarray:
@@ -51,16 +58,18 @@ class Stimulus:
 
     times_s: np.ndarray
     ids: np.ndarray
-    isi_base: int = 900
+    isi_base: int = PAPER_ISI_BASE
     repeat: bool = False
+    _played: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+    """:meth:`events` per duration, computed once: a training run plays the same program every step."""
 
     @classmethod
     def from_spike_times(
-        cls, ids, times_s, *, isi_base: int = 900, repeat: bool = False
+        cls, ids, times_s, *, isi_base: int = PAPER_ISI_BASE, repeat: bool = False
     ) -> "Stimulus":
         """Build a program from generator ids and spike times (s), checking the FPGA's limits.
 
-        Times are truncated to the ISI unit as the original code did (``int(t / unit)``). Raises
+        Times are truncated to the ISI unit (:func:`to_ticks`). Raises
         ``ValueError`` for a negative or non-finite time, an ISI longer than 16 bits, more events
         than the FPGA stores, or a repeated program of zero period.
 
@@ -80,8 +89,13 @@ class Stimulus:
             raise ValueError(
                 f"stimulus has {times.size} events; the FPGA stores at most {MAX_STIMULUS_EVENTS}"
             )
+        return cls._from_ticks(ids, to_ticks(times, isi_base), isi_base, repeat)
+
+    @classmethod
+    def _from_ticks(cls, ids: np.ndarray, ticks: np.ndarray, isi_base: int, repeat: bool) -> "Stimulus":
+        # the program from valid generator ids (int64) and event times in ISI units (ticks >= 0):
+        # sorted by time (stable), ISIs checked against the FPGA's 16 bits
         unit = isi_unit_s(isi_base)
-        ticks = np.floor(times / unit + 1e-9).astype(np.int64)
         order = np.argsort(ticks, kind="stable")
         ticks, ids = ticks[order], ids[order]
         isi = np.diff(np.concatenate(([0], ticks)))
@@ -104,7 +118,18 @@ class Stimulus:
         return float(self.times_s[-1])
 
     def events(self, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """Event times (s, from the program start) and generator ids within ``[0, duration_s)``."""
+        """Event times (s, from the program start) and generator ids within ``[0, duration_s)``
+        (read-only arrays, shared by every call with the same duration)."""
+        played = self._played.get(duration_s)
+        if played is None:
+            played = self._events(duration_s)
+            for a in played:
+                a.flags.writeable = False
+            if len(self._played) < 8:
+                self._played[duration_s] = played
+        return played
+
+    def _events(self, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
         if self.times_s.size == 0 or duration_s <= 0:
             return np.empty(0), np.empty(0, dtype=np.int64)
         if not self.repeat:
