@@ -68,11 +68,15 @@ for name, group in (("length", length), ("count", count), ("world_model", model)
     save(fig, f"08_dream_{name}", OUT)
 
 # %% [markdown]
-# ## Real games needed to reach each return level (mean curve), and final performance
+# ## Real games needed to reach each return level (mean curve), final performance, wall time per run
 
 # %%
 order = ["baseline", *dict.fromkeys([*length, *count, *model])]
 summary = analysis.setting_summary(table).drop(columns="p_dreaming_better")
+# the wall time each run logged (runs shared this machine's 2 cores, with the kernels of their day)
+wall = (table.groupby(["setting", "condition", "seed"], observed=True).wall_s.sum() / 60).groupby(["setting", "condition"])
+summary = summary.join(wall.agg(wall_minutes_mean="mean", wall_minutes_min="min", wall_minutes_max="max"),
+                       on=["setting", "condition"])
 summary["setting"] = summary.setting.astype("category").cat.set_categories(order)
 summary = summary.sort_values("setting").reset_index(drop=True)
 if not quick:
