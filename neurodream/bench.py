@@ -1,7 +1,9 @@
 """Benchmarks (speed, not correctness): ``python -m neurodream.bench emulator``.
 
 Prints ratios: emulated time / wall time of the paper's chip configuration (agent + world model,
-2 x 510 neurons on 4 cores, 8 NMDA CAM words each, 40 generators driven by Pong states).
+2 x 510 neurons on 4 cores, 8 NMDA CAM words each, 40 generators driven by Pong states), with two
+bounds on the same windows: the ratio if the exact pulse solves were all the work, and the ratio of
+the cheapest event-driven model (:func:`event_floor_ratio`).
 ``python -m neurodream.bench digest`` hashes the results of a fixed workload, to check that an
 optimisation leaves them bit for bit unchanged.
 """
@@ -9,6 +11,7 @@ optimisation leaves them bit for bit unchanged.
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import numpy as np
@@ -59,7 +62,53 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
         # were all the work there is (one solve per CAM match)
         "pulse_solve_ns": pulse_ns,
         "ceiling_if_only_pulse_solves": dt / (matches / windows * pulse_ns * 1e-9) if matches else float("inf"),
+        # the same windows through the cheapest event-driven model there is (below): what any model
+        # that touches every event with a transcendental function could reach here at best
+        "floor_model_two_exp_per_event": event_floor_ratio(chip, stims[1:], dt),
     }
+
+
+def event_floor_ratio(chip, stims, dt: float, reps: int = 5) -> float:
+    """Emulated / wall time of the cheapest event-driven model on this chip's own event lists: per
+    accepted input event, decay a linear synapse and a linear membrane to it (two ``exp``) and add
+    the pulse; per neuron and window, one decay to the window's end. No threshold, no spikes, no
+    Python per window: a bound on what an approximate per-event engine could reach, not a model."""
+    import numba as nb
+
+    from .chip import _layout as L
+    from .chip._fast import expand_events
+
+    @nb.njit
+    def floor_window(ev_ptr, ev_time, ev_w, tau_s, tau_m, mix, syn, mem, t0, t1):
+        for i in range(ev_ptr.size - 1):
+            t, a, v = t0, syn[i], mem[i]
+            for k in range(ev_ptr[i], ev_ptr[i + 1]):
+                ds, dm = math.exp(-(ev_time[k] - t) / tau_s[i]), math.exp(-(ev_time[k] - t) / tau_m[i])
+                v = v * dm + a * mix[i] * (ds - dm)
+                a = a * ds + ev_w[k]
+                t = ev_time[k]
+            ds, dm = math.exp(-(t1 - t) / tau_s[i]), math.exp(-(t1 - t) / tau_m[i])
+            mem[i] = v * dm + a * mix[i] * (ds - dm)
+            syn[i] = a * ds
+
+    p = chip.params
+    tau_s = p[:, L.SYN_TAU + L.NMDA].copy()
+    tau_m = 1.0 / (p[:, L.R_MEM] * p[:, L.I_TAU])  # the membrane's linear-regime time constant
+    gap = tau_s - tau_m
+    mix = np.where(gap != 0, tau_s / np.where(gap != 0, gap, 1.0), 0.0)
+    windows = []
+    for k, stim in enumerate(stims):
+        rel, ids = stim.events(dt)
+        ptr, ev_t, ev_c = expand_events(k * dt + rel, ids.astype(np.int64), chip._src_ptr, chip._src_conn,
+                                        chip._conn_post, chip.n_neurons)
+        windows.append((ptr, ev_t, chip._conn_mult[ev_c].copy(), k * dt, (k + 1) * dt))
+    syn, mem = np.zeros(chip.n_neurons), np.zeros(chip.n_neurons)
+    floor_window(*windows[0][:3], tau_s, tau_m, mix, syn, mem, *windows[0][3:])  # compile
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        for ptr, ev_t, ev_w, a, b in windows:
+            floor_window(ptr, ev_t, ev_w, tau_s, tau_m, mix, syn, mem, a, b)
+    return reps * len(windows) * dt / (time.perf_counter() - t0)
 
 
 def pulse_solve_ns(chip, stims, dt: float, reps: int = 20) -> float:

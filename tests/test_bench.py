@@ -13,6 +13,7 @@ def test_emulator_benchmark_reports_consistent_ratios():
     # the ceiling is the window over the pulse solves it needs
     solves_s = r["cam_matches_per_window"] * r["pulse_solve_ns"] * 1e-9
     assert math.isclose(r["ceiling_if_only_pulse_solves"], 0.01 / solves_s)
+    assert math.isfinite(r["floor_model_two_exp_per_event"]) and r["floor_model_two_exp_per_event"] > 0
 
 
 def test_results_digest_is_reproducible_and_sees_the_results(monkeypatch):
