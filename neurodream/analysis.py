@@ -202,8 +202,35 @@ def summary_rows(final: pd.DataFrame, mw: dict | None, reach: pd.DataFrame, rand
     return out
 
 
-README_START = "<!-- summary:start -->"
-README_END = "<!-- summary:end -->"
+def readme_markers(key: str) -> tuple[str, str]:
+    """The comments that enclose the README block a notebook writes (``key`` names the block)."""
+    return f"<!-- {key}:start -->", f"<!-- {key}:end -->"
+
+
+README_START, README_END = readme_markers("summary")
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """``df`` as a markdown table (numbers to 3 significant digits)."""
+    return df.to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else _markdown(df)
+
+
+def replace_readme_block(readme, key: str, md: str) -> bool:
+    """Replace the README's text between the markers of ``key`` by ``md`` (numbers in the README come
+    from the notebooks). Returns False, changing nothing, when the file or a marker is missing."""
+    from pathlib import Path
+
+    readme = Path(readme)
+    start, end = readme_markers(key)
+    if not readme.exists():
+        return False
+    text = readme.read_text()
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{md}\n{end}{tail}")
+    return True
 
 
 def write_summary(summary: pd.DataFrame, directory, label: str, readme=None) -> None:
@@ -214,15 +241,10 @@ def write_summary(summary: pd.DataFrame, directory, label: str, readme=None) -> 
 
     directory = Path(directory)
     summary.to_csv(directory / f"summary_{label}.csv", index=False)
-    md = summary.to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else _markdown(summary)
+    md = markdown_table(summary)
     (directory / f"summary_{label}.md").write_text(md + "\n")
-    readme = Path(readme) if readme else directory.parent / "README.md"
-    if label == "paper" and readme.exists():
-        text = readme.read_text()
-        if README_START in text and README_END in text:
-            head, rest = text.split(README_START, 1)
-            _, tail = rest.split(README_END, 1)
-            readme.write_text(f"{head}{README_START}\n{md}\n{README_END}{tail}")
+    if label == "paper":
+        replace_readme_block(readme or directory.parent / "README.md", "summary", md)
 
 
 def _has_tabulate() -> bool:

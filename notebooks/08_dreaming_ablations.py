@@ -82,3 +82,32 @@ summary = summary.sort_values("setting").reset_index(drop=True)
 if not quick:
     summary.to_csv(OUT / "08_dreaming_ablations.csv", index=False)
 summary.round(3)
+
+# %% [markdown]
+# The same, as the README shows it (the full-size run writes it between the README's `ablations`
+# markers).
+
+# %%
+shown = pd.DataFrame({
+    "setting": summary.setting.astype(str),
+    "runs": summary.runs,
+    "final return (last 50 games)": [f"{m:+.2f} ± {sd:.2f}" for m, sd in zip(summary.final_mean, summary.final_sd)],
+    "real games to reach −1.0 (mean curve)": ["not reached" if pd.isna(g) else f"{g:.0f}"
+                                              for g in summary["games_to_-1"]],
+    "wall time per run (min–max)": [f"{lo:.0f}–{hi:.0f} min" for lo, hi in
+                                    zip(summary.wall_minutes_min, summary.wall_minutes_max)],
+})
+if not quick:
+    analysis.replace_readme_block(OUT.parent / "README.md", "ablations", analysis.markdown_table(shown))
+shown
+
+# %% [markdown]
+# Final return of each run, seed by seed (the same seeds in every setting: the same chip and the
+# same first games).
+
+# %%
+by_seed = (analysis.final_performance(table)
+           .pivot_table(index="setting", columns="seed", values="final_return", observed=True).reindex(order))
+if not quick:
+    by_seed.to_csv(OUT / "08_final_by_seed.csv")
+by_seed.round(2)

@@ -101,3 +101,16 @@ def test_runs_above_the_random_level():
     assert res.loc["a", "p_above_random"] == pytest.approx(1 / 16)
     # b: differences -0.1, +0.1, -0.4 -> |d| ranks 1.5, 1.5, 3; W+ = 1.5, reached by 7 of 8 sign patterns
     assert res.loc["b", "p_above_random"] > 0.5
+
+
+def test_readme_blocks_are_replaced_between_their_own_markers_only(tmp_path):
+    readme = tmp_path / "README.md"
+    start, end = analysis.readme_markers("ablations")
+    s0, e0 = analysis.readme_markers("summary")
+    readme.write_text(f"a\n{s0}\nkeep\n{e0}\nb\n{start}\nold\n{end}\nc\n")
+    assert analysis.replace_readme_block(readme, "ablations", "| new |")
+    assert readme.read_text() == f"a\n{s0}\nkeep\n{e0}\nb\n{start}\n| new |\n{end}\nc\n"
+    before = readme.read_text()
+    assert not analysis.replace_readme_block(readme, "missing", "x")  # no markers: nothing changes
+    assert not analysis.replace_readme_block(tmp_path / "none.md", "ablations", "x")
+    assert readme.read_text() == before
