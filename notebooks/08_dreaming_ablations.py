@@ -111,3 +111,59 @@ by_seed = (analysis.final_performance(table)
 if not quick:
     by_seed.to_csv(OUT / "08_final_by_seed.csv")
 by_seed.round(2)
+
+# %% [markdown]
+# ## Where long dreams go
+# Each run's final agent and world model (the weights saved with the run) dream once from the start
+# of a game, without learning. In paper fidelity that one dream is the only one a run can have at
+# given weights: every game starts from the same state, and the world model does not see the
+# action, so the imagined states do not depend on what the agent does. A dream moves the state by
+# the predicted changes, which nothing pulls back to the court: once a variable drifts beyond the
+# place cells' reach (none of its 10 cells fires), the chip no longer sees it. Shown per run and
+# dream step: how many of the 4 variables are out of reach, and the predicted reward summed so far
+# (what the dreaming agent learns from).
+
+# %%
+import numpy as np
+
+from neurodream.encoding import CELLS_PER_VARIABLE, N_VARIABLES, place_cell_activity, spikes_per_train
+from neurodream.sweep import data_dir, grid
+from neurodream.training import STATE_NAMES, dream_beside_real, load_run, run_path
+
+drift_steps = 6 if quick else 100
+dreams = []
+for label in (PAPER, "100 steps"):
+    for seed in range(seeds):
+        cfg = grid(conditions=["dreaming"], seeds=[seed], games=games, **length[label])[0]
+        saved = load_run(run_path(cfg, data_dir(quick))).attrs
+        d = dream_beside_real(cfg, saved["policy_J"], saved["model_W"], steps=drift_steps, real_steps=1)
+        dreams.append(d[d.kind == "dream"].assign(setting=label, seed=seed))
+dreams = pd.concat(dreams, ignore_index=True)
+spikes = np.stack([spikes_per_train(place_cell_activity(s)) for s in dreams[list(STATE_NAMES)].to_numpy()])
+dreams["out_of_reach"] = (spikes.reshape(-1, N_VARIABLES, CELLS_PER_VARIABLE).sum(axis=2) == 0).sum(axis=1)
+dreams["reward_so_far"] = dreams.groupby(["setting", "seed"], sort=False).reward.cumsum()
+
+# %%
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
+colours = dict(zip((PAPER, "100 steps"), ("C0", "C1")))
+for (label, seed), d in dreams.groupby(["setting", "seed"], sort=False):
+    kw = dict(color=colours[label], alpha=0.8, label=label if seed == 0 else None)
+    axes[0].step(d.step, d.out_of_reach + 0.04 * seed, where="post", **kw)
+    axes[1].plot(d.step, d.reward_so_far, **kw)
+axes[0].set(xlabel="dream step", ylabel="variables out of the place cells' reach", yticks=range(5))
+axes[1].set(xlabel="dream step", ylabel="predicted reward summed so far")
+axes[1].axhline(0, color="0.6", lw=0.8)
+axes[0].legend(title="trained with dreams of")
+fig.suptitle(f"One dream per run at its final weights ({seeds} runs per setting; paper fidelity, 10 ms)")
+fig.tight_layout()
+save(fig, "08_dream_drift", OUT)
+per_run = dreams.groupby(["setting", "seed"], sort=False).apply(lambda d: pd.Series({
+    "first_step_out_of_reach": d.step[d.out_of_reach > 0].min(),
+    "predicted_reward_50_steps": d.reward[d.step < 50].sum(),
+    "predicted_reward_100_steps": d.reward.sum(),
+}), include_groups=False).reset_index()
+if not quick:
+    per_run.to_csv(OUT / "08_dream_drift.csv", index=False)
+per_run.round(3)
