@@ -29,7 +29,7 @@
 
 # %% tags=["parameters"]
 quick = 0  # 1: tiny sizes, for CI
-seeds = 3
+seeds = 5
 games = 2000
 jobs = 2
 
