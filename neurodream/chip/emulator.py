@@ -296,6 +296,7 @@ class Emulator:
         t1 = t0 + duration_s
         if stimulus is not None:
             rel, ids = stimulus.events(duration_s)
+            ids = ids.astype(np.int64)  # a writable copy: Numba compiles read-only arrays separately
         elif events is not None:
             rel, ids = (np.asarray(x) for x in events)
             if rel.size and (rel.min() < 0 or rel.max() >= duration_s):
@@ -304,7 +305,6 @@ class Emulator:
             rel, ids = rel[order].astype(float), ids[order].astype(np.int64)
         else:
             rel, ids = np.empty(0), np.empty(0, dtype=np.int64)
-        ids = ids.astype(np.int64)  # a writable copy: Numba compiles read-only arrays separately
         ev_ptr, ev_time, ev_conn = expand_events(
             t0 + rel, ids, self._src_ptr, self._src_conn, self._conn_post, self.n_neurons
         )
