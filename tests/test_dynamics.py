@@ -124,3 +124,88 @@ def test_feedback_makes_the_neuron_fire_faster():
     slow = single_neuron(SUB.with_biases(IF_DC_P=(3, 60)), calibration=NO_SCALE.replace(feedback_gain_A=1e-30))
     fast = single_neuron(SUB.with_biases(IF_DC_P=(3, 60)))
     assert fast.run(0.3, None).counts[0] > slow.run(0.3, None).counts[0]
+
+
+def test_a_synapse_does_not_see_its_neuron_spike():
+    """Two neurons with the same NMDA input and biases, one also driven by a strong DC current so that
+    it spikes more: in the circuit equations a synapse does not know about its neuron's spikes, so
+    their NMDA currents stay identical (a spike inside an integration step must not move them)."""
+    from neurodream.chip import Calibration, Emulator, Network, PAPER_AGENT_BIASES
+
+    base = PAPER_AGENT_BIASES.with_biases(PS_WEIGHT_EXC_S_N=(4, 50))
+    stim = Stimulus.from_spike_times([3, 3, 3], [0.0, 3e-3, 6e-3])
+    for engine, kw in [("reference", {}), ("reference", dict(rk4_step_s=1e-5)), ("fast", {})]:
+        net = Network(generator_chip=0)
+        quiet, driven = net.add_neurons(0, 1, [1])[0], net.add_neurons(0, 2, [1])[0]
+        net.set_biases(0, 1, base)
+        net.set_biases(0, 2, base.with_biases(IF_DC_P=(5, 100)))
+        for post in (quiet, driven):
+            net.connect_generator(3, int(post), "NMDA", weight=1)
+        chip = Emulator(net, Calibration(core_unset_biases={}), mismatch_cv=0.0, engine=engine, **kw)
+        counts = sum(chip.run(0.01, stim).counts for _ in range(30))  # 130 us pulses
+        assert counts[1] > 2 * counts[0] > 0  # the DC input really adds spikes
+        nmda = chip.synapse_current_A()[:, 2]
+        assert nmda[1] == pytest.approx(nmda[0], rel=1e-6), (engine, kw)
+
+
+def _independent_spike_times(p, duration_s):
+    """Spike times of one neuron with constant input and spike-frequency adaptation, integrated from
+    the equations (``_dpi`` module docstring) by scipy's LSODA, independently of the emulator's
+    kernels: state (ln I_ahp, u); every synapse at its floor I0; after a spike the membrane is held
+    at the reset for the refractory period and the AHP DPI is driven by its pulse (extended if
+    retriggered)."""
+    i0, r, i_th, i_tau, i_dc, i_nt = (p[c] for c in (L.I0, L.R_MEM, L.I_TH, L.I_TAU, L.I_DC, L.I_NT))
+    log_i0 = math.log(i0)
+    u_spk, u_reset = math.log(p[L.I_SPK] / i0), math.log(p[L.I_RESET] / i0)
+
+    def feedback(i_mem):
+        x = -(i_mem - p[L.FB_THR]) / p[L.FB_SLOPE]
+        return 0.0 if x > 700 else p[L.FB_GAIN] / (1 + math.exp(x))
+
+    def rhs(t, y, drive, refractory):
+        log_ahp, u = y
+        i_ahp = math.exp(log_ahp)
+        if drive == 0.0 and log_ahp <= log_i0:
+            d_ahp = 0.0  # a DPI on its floor without input stays there
+        else:
+            d_ahp = ((p[L.AHP_ITH] / p[L.AHP_ITAU]) * drive - p[L.AHP_ITH] - i_ahp) / (p[L.AHP_TAU] * (i_ahp + p[L.AHP_ITH]))
+        if refractory:
+            return [d_ahp, 0.0]
+        i_mem = i0 * math.exp(u)
+        i_in = max(0.0, i0 * i_mem / (i_mem + i_nt) + i_dc)  # NMDA floor (gated), AMPA - GABA_B floors cancel
+        return [d_ahp, r * (i_in * i_th / (i_mem + i_th) - i_tau - i_ahp - i0 + feedback(i_mem))]
+
+    def threshold(t, y, *args):
+        return y[1] - u_spk
+    threshold.terminal, threshold.direction = True, 1
+    t, y, ahp_end, ref_end, spikes = 0.0, [log_i0, 0.0], -1.0, -1.0, []
+    while t < duration_s:
+        t_stop = min([duration_s] + [e for e in (ahp_end, ref_end) if e > t])
+        refractory = ref_end > t
+        sol = solve_ivp(rhs, (t, t_stop), y, args=(p[L.AHP_IW] if ahp_end > t else 0.0, refractory),
+                        method="LSODA", rtol=1e-10, atol=1e-12, max_step=1e-4,
+                        events=None if refractory else threshold)
+        if sol.status == 1:
+            t, y = sol.t_events[0][0], [max(sol.y_events[0][0][0], log_i0), u_reset]
+            spikes.append(t)
+            ref_end, ahp_end = t + p[L.T_REF], t + p[L.AHP_TPULSE]
+        else:
+            t, y = t_stop, [max(sol.y[0, -1], log_i0), sol.y[1, -1]]
+    return np.array(spikes)
+
+
+@pytest.mark.parametrize("engine, rel", [("reference", 1e-3), ("fast", 5e-3)])
+def test_adapting_rate_matches_an_independent_integration(engine, rel):
+    cal = NO_SCALE.replace(feedback_gain_A=1e-30)
+    ahp = dict(IF_AHTAU_N=(1, 50), IF_AHTHR_N=(1, 100), IF_AHW_P=(4, 100))  # tau_ahp ~ 69 ms
+    for fine in (60, 120, 200):
+        biases = SUB.with_biases(IF_DC_P=(3, fine), IF_RFR_N=(5, 255), **ahp)
+        chip = single_neuron(biases, calibration=cal, engine=engine)
+        got = chip.run(0.3, None).spike_times_s
+        want = _independent_spike_times(chip.params[0], 0.3)
+        assert want.size >= 50  # adapting, but firing
+        without = single_neuron(SUB.with_biases(IF_DC_P=(3, fine), IF_RFR_N=(5, 255)), calibration=cal)
+        assert without.run(0.3, None).counts[0] > 1.2 * want.size  # the adaptation is strong
+        rate = lambda s: 1 / np.diff(s[s.size // 2:]).mean()  # adapted rate: second half of the spikes
+        assert got.size == pytest.approx(want.size, abs=1)
+        assert rate(got) == pytest.approx(rate(want), rel=rel), fine

@@ -33,10 +33,12 @@ M_AHP = 1
 M_REF = 2
 M_AHP_END = 3
 INACTIVE = -1.0
-RK4_WORK_ROWS = 10
+RK4_WORK_ROWS = 11
 """Rows of :func:`rk4_window`'s scratch array: the state, the stage state, four slopes, synaptic
-currents, drives, and a cache of ``exp`` of the log-currents (arguments, values)."""
+currents, drives, a cache of ``exp`` of the log-currents (arguments, values) and the state at the
+start of the step (to redo a step that crossed the threshold)."""
 EXP_CACHE_ROW = 8
+STEP_START_ROW = 10
 
 _JIT = dict(cache=True, nogil=True)
 
@@ -155,6 +157,70 @@ def _record(i, slot, t, mem, syn, rec_times, rec_next, rec_out, p):
 
 
 @nb.njit(_nrt=False, **_JIT)
+def _rk4_step(x, h, k1, dr, refractory, p, i, work, log_i0):
+    """One classical RK4 step of length ``h`` of the state ``x`` in place (``k1``: the slopes at ``x``,
+    already computed); log-currents floored at ``ln I0``, ``u`` at 0."""
+    xs = work[1]
+    k2 = work[3]
+    k3 = work[4]
+    k4 = work[5]
+    sb = work[6]
+    cache_x = work[EXP_CACHE_ROW]
+    cache_e = work[EXP_CACHE_ROW + 1]
+    for j in range(6):
+        xs[j] = x[j] + 0.5 * h * k1[j]
+    _derivs(xs, dr, refractory, p, i, k2, sb, log_i0, cache_x, cache_e)
+    for j in range(6):
+        xs[j] = x[j] + 0.5 * h * k2[j]
+    _derivs(xs, dr, refractory, p, i, k3, sb, log_i0, cache_x, cache_e)
+    for j in range(6):
+        xs[j] = x[j] + h * k3[j]
+    _derivs(xs, dr, refractory, p, i, k4, sb, log_i0, cache_x, cache_e)
+    for j in range(6):
+        x[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+    for j in range(5):
+        if x[j] < log_i0:
+            x[j] = log_i0
+    if x[5] < 0.0:
+        x[5] = 0.0
+
+
+CROSSING_TOL = 1e-6
+"""The threshold crossing is located until u is within this of the threshold (or after
+``CROSSING_ITERATIONS`` redone steps)."""
+CROSSING_ITERATIONS = 8
+
+
+@nb.njit(_nrt=False, **_JIT)
+def _step_to_threshold(x, x0, h, u_spk, k1, dr, p, i, work, log_i0):
+    """``x`` at the end of a step of length ``h`` from ``x0`` lies above the threshold ``u_spk``:
+    redo the step from ``x0`` with the length at which ``u`` reaches ``u_spk`` (regula falsi with the
+    Illinois modification); ``x`` ends at the crossing. Returns that length."""
+    lo, u_lo = 0.0, x0[5]
+    hi, u_hi = h, x[5]
+    h_try = h
+    side = 0
+    for _ in range(CROSSING_ITERATIONS):
+        h_try = lo + (hi - lo) * (u_spk - u_lo) / (u_hi - u_lo)
+        for j in range(6):
+            x[j] = x0[j]
+        _rk4_step(x, h_try, k1, dr, False, p, i, work, log_i0)
+        if abs(x[5] - u_spk) <= CROSSING_TOL:
+            break
+        if x[5] >= u_spk:
+            hi, u_hi = h_try, x[5]
+            if side == 1:
+                u_lo = u_spk + 0.5 * (u_lo - u_spk)
+            side = 1
+        else:
+            lo, u_lo = h_try, x[5]
+            if side == -1:
+                u_hi = u_spk + 0.5 * (u_hi - u_spk)
+            side = -1
+    return h_try
+
+
+@nb.njit(_nrt=False, **_JIT)
 def rk4_window(
     i, t0, t1, h_max, p, mem, syn, drive, nact,
     conn_end, conn_type, conn_mult, in_ptr, in_conn,
@@ -171,15 +237,12 @@ def rk4_window(
     log_i0 = math.log(i0)
     u_spk = math.log(p[i, L.I_SPK] / i0)
     x = work[0]
-    xs = work[1]
     k1 = work[2]
-    k2 = work[3]
-    k3 = work[4]
-    k4 = work[5]
     sb = work[6]
     dr = work[7]
     cache_x = work[EXP_CACHE_ROW]
     cache_e = work[EXP_CACHE_ROW + 1]
+    x0 = work[STEP_START_ROW]
     slot = rec_slot[i]
     t = t0
     k = ev_lo
@@ -224,25 +287,14 @@ def rk4_window(
                 if t + h > t_next:
                     h = t_next - t
             for j in range(6):
-                xs[j] = x[j] + 0.5 * h * k1[j]
-            _derivs(xs, dr, refractory, p, i, k2, sb, log_i0, cache_x, cache_e)
-            for j in range(6):
-                xs[j] = x[j] + 0.5 * h * k2[j]
-            _derivs(xs, dr, refractory, p, i, k3, sb, log_i0, cache_x, cache_e)
-            for j in range(6):
-                xs[j] = x[j] + h * k3[j]
-            _derivs(xs, dr, refractory, p, i, k4, sb, log_i0, cache_x, cache_e)
-            u_prev = x[5]
-            for j in range(6):
-                x[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
-            for j in range(5):
-                if x[j] < log_i0:
-                    x[j] = log_i0
-            if x[5] < 0.0:
-                x[5] = 0.0
+                x0[j] = x[j]
+            _rk4_step(x, h, k1, dr, refractory, p, i, work, log_i0)
             if not refractory and x[5] >= u_spk:
-                # threshold crossing time by linear interpolation of u within the step
-                t = t + h * (u_spk - u_prev) / (x[5] - u_prev)
+                # the threshold is crossed inside the step: find the crossing by redoing the step
+                # with shorter lengths (regula falsi on u), so that the spike time is that of the
+                # RK4 trajectory and the synapses and the AHP, which do not know of the spike, are
+                # stored at the crossing (the rest of the step is not counted twice)
+                t = t + _step_to_threshold(x, x0, h, u_spk, k1, dr, p, i, work, log_i0)
                 spiked = True
                 break
             t = t + h if t_next - (t + h) > 1e-15 * max(1.0, t_next) else t_next
