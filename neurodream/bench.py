@@ -1,9 +1,10 @@
 """Benchmarks (speed, not correctness): ``python -m neurodream.bench emulator``.
 
 Prints ratios: emulated time / wall time of the paper's chip configuration (agent + world model,
-2 x 510 neurons on 4 cores, 8 NMDA CAM words each, 40 generators driven by Pong states), with two
-bounds on the same windows: the ratio if the exact pulse solves were all the work, and the ratio of
-the cheapest event-driven model (:func:`event_floor_ratio`).
+2 x 510 neurons on 4 cores, 8 NMDA CAM words each, 40 generators driven by Pong states), with a
+bound on the same windows: the ratio of the cheapest event-driven model (:func:`event_floor_ratio`).
+``python -m neurodream.bench accuracy`` compares the default engine with the reference engine
+(:mod:`neurodream.accuracy`).
 ``python -m neurodream.bench digest`` hashes the results of a fixed workload, to check that an
 optimisation leaves them bit for bit unchanged.
 """
@@ -41,7 +42,6 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     wall = time.perf_counter() - t0
     emulated = windows * dt
     matches = chip.events.cam_matches - matches0
-    pulse_ns = pulse_solve_ns(chip, [stims[k % len(stims)] for k in range(20)], dt)
     return {
         "engine": engine,
         "pulse_us_agent_model": tuple(round(chip.circuits[c].pulse_width_s * 1e6, 2) for c in ((3, 0), (3, 2))),
@@ -52,16 +52,14 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
         "us_per_neuron_window": wall / (windows * chip.n_neurons) * 1e6,
         "agent_spikes_per_neuron_window": counts[:, paper.agent].mean(),
         "model_spikes_per_neuron_window": counts[:, paper.model].mean(),
-        "fast_chunks": int(chip.stats[0]),
-        "rk4_chunks": int(chip.stats[1]),
-        "skipped_windows": int(chip.stats[2]),
+        # where the neuron windows went (fractions): closed form, near-threshold tier, reference RK4, at rest
+        "closed_form_share": chip.stats[0] / (windows * chip.n_neurons),
+        "near_threshold_share": chip.stats[1] / (windows * chip.n_neurons),
+        "reference_share": chip.stats[2] / (windows * chip.n_neurons),
+        "skipped_share": chip.stats[3] / (windows * chip.n_neurons),
         # the work that cannot be skipped: every input event a neuron's CAM accepts is a DPI pulse
         "cam_matches_per_window": matches / windows,
         "wall_ns_per_cam_match": wall / max(matches, 1) * 1e9,
-        # the exact DPI solve of one NMDA pulse, alone, and the ratio the chip could reach if that
-        # were all the work there is (one solve per CAM match)
-        "pulse_solve_ns": pulse_ns,
-        "ceiling_if_only_pulse_solves": dt / (matches / windows * pulse_ns * 1e-9) if matches else float("inf"),
         # the same windows through the cheapest event-driven model there is (below): what any model
         # that touches every event with a transcendental function could reach here at best
         "floor_model_two_exp_per_event": event_floor_ratio(chip, stims[1:], dt),
@@ -111,40 +109,6 @@ def event_floor_ratio(chip, stims, dt: float, reps: int = 5) -> float:
     return reps * len(windows) * dt / (time.perf_counter() - t0)
 
 
-def pulse_solve_ns(chip, stims, dt: float, reps: int = 20) -> float:
-    """Wall time (ns) of one exact NMDA pulse solve (:func:`~neurodream.chip._dpi.dpi_pulse`) on
-    this chip's own connections: each connection's drive (words x weight current), pulse width and
-    DPI currents, started from the NMDA currents its neuron had at the ends of the given windows."""
-    import numba as nb
-
-    from .chip import _layout as L
-    from .chip._dpi import dpi_pulse
-
-    @nb.njit
-    def solve_all(y, drive, h, tau, i_th, i_tau, i0, reps):
-        acc = 0.0
-        for _ in range(reps):
-            for k in range(y.size):
-                acc += dpi_pulse(y[k], drive[k], h[k], tau[k], i_th[k], i_tau[k], i0[k])
-        return acc
-
-    nmda = chip._conn_type == L.NMDA
-    post = chip._conn_post[nmda]
-    p = chip.params[post]
-    start = []
-    for stim in stims:
-        chip.run(dt, stim)
-        start.append(chip._syn[post, L.NMDA].copy())
-    n = len(stims)
-    args = (np.concatenate(start), np.tile(chip._conn_mult[nmda] * p[:, L.SYN_IW + L.NMDA], n),
-            np.tile(p[:, L.T_PULSE], n), np.tile(p[:, L.SYN_TAU + L.NMDA], n),
-            np.tile(p[:, L.SYN_ITH + L.NMDA], n), np.tile(p[:, L.SYN_ITAU + L.NMDA], n), np.tile(p[:, L.I0], n))
-    solve_all(*(a[:2] for a in args), 1)  # compile
-    t0 = time.perf_counter()
-    solve_all(*args, reps)
-    return (time.perf_counter() - t0) / (reps * args[0].size) * 1e9
-
-
 def bench_training(games: int, seed: int) -> list[dict]:
     from .pong import Pong
     from .training import TrainConfig, train
@@ -173,6 +137,8 @@ def bench_training(games: int, seed: int) -> list[dict]:
     return out
 
 
+ACCURACY_TARGET = 0.995
+"""The engine issue's target: fraction of neuron-windows with identical counts to the reference."""
 STUDY_RUNS_PER_CONDITION = 10
 STUDY_TARGET_HOURS = 0.75
 """The learner issue's target for the main comparison (10 runs per condition) on 2 cores."""
@@ -237,7 +203,24 @@ def main(argv=None) -> None:
     dg = sub.add_parser("digest", help="hash of the emulator's and learner's results on a fixed workload "
                         "(unchanged by an optimisation that keeps the numerics)")
     dg.add_argument("--windows", type=int, default=300)
+    ac = sub.add_parser("accuracy", help="the default engine against the reference engine on the paper's chip")
+    ac.add_argument("--windows", type=int, default=500, help="Pong windows (default 500)")
+    ac.add_argument("--window-ms", type=float, default=10.0, help="window length, ms (default 10)")
+    ac.add_argument("--seed", type=int, default=0, help="chip, connectivity and states seed (default 0)")
+    ac.add_argument("--reference-step", type=float, default=None,
+                    help="RK4 step cap of the reference, s (default accuracy.REFERENCE_STEP_S = 1e-5)")
     args = parser.parse_args(argv)
+    if args.what == "accuracy":
+        from .accuracy import REFERENCE_STEP_S, engine_accuracy, fi_accuracy
+
+        rows = engine_accuracy(args.windows, args.window_ms, args.seed, args.reference_step or REFERENCE_STEP_S)
+        for r in rows:
+            print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+        worst = min(r["identical_neuron_windows"] for r in rows)
+        print(f"identical neuron-windows: {worst:.4%} in the worse population (target {ACCURACY_TARGET:.1%})")
+        print("F-I curve, DC input, no feedback or adaptation (closed form: chip.oracles):")
+        for r in fi_accuracy():
+            print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     if args.what == "digest":
         print(results_digest(args.windows))
     if args.what == "train":

@@ -151,6 +151,15 @@ def feedback_current(i_mem, p, i):
 
 
 @nb.njit(_nrt=False, **_JIT)
+def feedback_steepness(i_mem, p, i):
+    """``r I_mem dI_a/dI_mem`` (1/s): how fast the feedback's share of ``du/dt`` grows with ``u``
+    (the sigmoid's derivative ``I_a (1 - I_a / gain) / slope``); integrators keep their steps below
+    its inverse."""
+    i_a = feedback_current(i_mem, p, i)
+    return p[i, L.R_MEM] * i_mem * i_a * (1.0 - i_a / p[i, L.FB_GAIN]) / p[i, L.FB_SLOPE]
+
+
+@nb.njit(_nrt=False, **_JIT)
 def membrane_rate(u, i_syn, i_ahp, p, i):
     """du/dt (1/s) of neuron ``i`` (module docstring): ``u = ln(I_mem / I0)``, ``i_syn`` by type."""
     i0 = p[i, L.I0]

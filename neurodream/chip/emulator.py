@@ -20,7 +20,8 @@ import numpy as np
 
 from . import _layout as L
 from ._dpi import membrane_rate
-from ._fast import expand_events, run_window
+from ._fast import N_STATS, expand_events, run_window
+from ._pflow import closed_form_constants, new_caches
 from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U
 from .calibration import Calibration
 from .circuits import CoreCircuit, core_circuit, dpi_tau, switch_time
@@ -30,11 +31,9 @@ from .network import Network
 from .stimulus import Stimulus
 
 ENGINES = ("fast", "reference")
-DEFAULT_MACRO_STEP_S = 10e-3
-"""Fast engine: longest chunk over which the membrane flows are composed (its time resolution)."""
 DEFAULT_RK4_STEP_S = 1e-3
-"""Largest RK4 step (s) of the reference integrator and of the fast engine's fallback; steps are
-further limited so that no log-current moves by more than ``_rk4.MAX_LOG_STEP`` (the binding limit)."""
+"""Largest RK4 step (s) of the reference integrator and of the fast engine's near-threshold tier;
+steps are further limited so that no log-current moves by more than ``_rk4.MAX_LOG_STEP``."""
 
 
 @dataclasses.dataclass
@@ -146,10 +145,11 @@ class Emulator:
     seed:
         Seeds the mismatch draw and any Poisson input; same seed, same chip.
     engine:
-        ``"fast"`` (default; exact synapses, membrane flows composed over ``macro_step_s``, RK4 of
-        the membrane alone for quiet neurons near threshold, full RK4 where input arrives near
-        threshold; see :mod:`._fast`) or ``"reference"`` (RK4 everywhere, steps of at most
-        ``rk4_step_s``).
+        ``"fast"`` (default; see :mod:`._fast`: neurons driven by NMDA words only are integrated in
+        closed form far below threshold and by RK4 of the membrane alone near it, with exact
+        synapses; anything else by the reference RK4) or ``"reference"`` (RK4 of every current
+        everywhere, steps of at most ``rk4_step_s``). ``bench accuracy`` measures the one against
+        the other.
     """
 
     def __init__(
@@ -160,14 +160,12 @@ class Emulator:
         mismatch_cv: float = DEFAULT_MISMATCH_CV,
         seed: int = 0,
         engine: str = "fast",
-        macro_step_s: float = DEFAULT_MACRO_STEP_S,
         rk4_step_s: float = DEFAULT_RK4_STEP_S,
     ):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
-        for label, v in (("macro_step_s", macro_step_s), ("rk4_step_s", rk4_step_s)):
-            if not (np.isfinite(v) and v > 0):
-                raise ValueError(f"{label} = {v!r} must be a positive number of seconds")
+        if not (np.isfinite(rk4_step_s) and rk4_step_s > 0):
+            raise ValueError(f"rk4_step_s = {rk4_step_s!r} must be a positive number of seconds")
         network.validate()
         if network.has_neuron_sources():
             raise NotImplementedError(
@@ -179,7 +177,6 @@ class Emulator:
         self.mismatch_cv = float(mismatch_cv)
         self.seed = int(seed)
         self.engine = engine
-        self.macro_step_s = float(macro_step_s)
         self.rk4_step_s = float(rk4_step_s)
         root = np.random.SeedSequence(self.seed)
         mismatch_seq, input_seq = root.spawn(2)
@@ -205,18 +202,20 @@ class Emulator:
         np.add.at(self._in_ptr, self._conn_post + 1, 1)
         self._in_ptr = np.cumsum(self._in_ptr)
         self._rest_stable = self._compute_rest_stable()
+        self._closed_form = closed_form_constants(self.params, self._conn_type, self._conn_post)
         # words matched per generator event (CAM matches -> synaptic pulses), and cores reached
         self._words_per_event = np.zeros(n_src, dtype=np.int64)
         np.add.at(self._words_per_event, self._conn_src, self._conn_mult.astype(np.int64))
         self._cores_per_event = bin(network.generator_core_mask).count("1")
         self.events = EventCounts()
         """Hardware events since construction (for energy estimates); reset it freely."""
-        self.stats = np.zeros(3, dtype=np.int64)
-        """Fast engine work counters: chunks done fast, chunks done by RK4, neuron windows skipped."""
+        self.stats = np.zeros(N_STATS, dtype=np.int64)
+        """Fast engine work counters (neuron windows): finished in closed form, by the near-threshold
+        tier, by the reference RK4, skipped at rest (``_fast.STAT_*``)."""
         self._init_scratch()
         self.reset()
 
-    _SCRATCH = ("_t_ref_min_s", "_spike_buffer", "_no_record")
+    _SCRATCH = ("_t_ref_min_s", "_spike_buffer", "_no_record", "_memo")
 
     def _init_scratch(self) -> None:
         # what run() reuses from window to window: the shortest refractory period (bounds the spikes
@@ -226,6 +225,7 @@ class Emulator:
         self._spike_buffer = (np.empty(0, dtype=np.int64), np.empty(0))
         self._no_record = (np.full(n, -1, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64),
                            np.zeros((0, 0, 6)))
+        self._memo = new_caches(n)  # the fast engine's remembered factors (they do not change results)
 
     def __getstate__(self) -> dict:
         # checkpoints store the chip's state, not run()'s scratch (also readable by older versions)
@@ -329,12 +329,12 @@ class Emulator:
             rec_slot, rec_times, rec_next, rec_out = self._no_record
         run_window(
             0 if self.engine == "fast" else 1,
-            t0, t1, self.macro_step_s, self.rk4_step_s, self.params,
+            t0, t1, self.rk4_step_s, self.params, self._closed_form,
             self._mem, self._syn, self._drive, self._nact,
             self._conn_end, self._conn_type, self._conn_mult, self._in_ptr, self._in_conn,
             ev_ptr, ev_time, ev_conn,
             counts, spk_neuron, spk_time, n_spk,
-            rec_slot, rec_times, rec_next, rec_out, self._rest_stable, self.stats,
+            rec_slot, rec_times, rec_next, rec_out, self._rest_stable, self.stats, *self._memo,
         )
         self.time_s = t1
         k = int(n_spk[0])
