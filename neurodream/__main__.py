@@ -69,12 +69,12 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     fields = {"fidelity": args.fidelity, **parse_fields(args.set)}
     if args.command == "sweep":
-        from .sweep import grid, load_results, sweep
+        from .sweep import grid, load_configs, sweep
 
         configs = grid(conditions=args.conditions, seeds=parse_seeds(args.seeds), wait_ms=args.wait_ms,
                        games=args.games, **fields)
         sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler)
-        table = load_results(args.out, games=args.games, **fields)
+        table = load_configs(configs, args.out)  # exactly the runs asked for
         last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
         print("mean return of the last 50 games (mean +- SD over seeds):")
         print(last.groupby(["condition", "wait_ms"]).agg(["mean", "std", "count"]).to_string())

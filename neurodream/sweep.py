@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -116,9 +117,15 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
 
 
 def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
-    """Every run in ``out_dir`` as one tidy DataFrame (one row per game, config fields as columns),
-    keeping runs whose config matches ``where`` (e.g. ``games=2000, fidelity="paper"``) and leaving
-    out, with a warning, runs made under a calibration their config no longer resolves to."""
+    """Every run in ``out_dir`` as one tidy DataFrame (one row per game), keeping runs whose config
+    matches ``where`` (e.g. ``games=2000, fidelity="paper"``) and leaving out, with a warning, runs
+    made under a calibration their config no longer resolves to.
+
+    Every row carries its run's id (``run``: the file name without ``.json``), the
+    :data:`CONFIG_COLUMNS` and every other config field whose value differs between the runs kept
+    (as ``config_<field>`` where a per-game column has the field's name, e.g. ``config_dream_steps``;
+    ``calibration`` as JSON text), so runs of two settings never look alike. For the results of
+    exactly the runs of a sweep use :func:`load_configs`."""
     frames = []
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = set(where) - fields
@@ -132,9 +139,45 @@ def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
             warnings.warn(f"{path.name} was run under another calibration than its config now gives; "
                           "left out (rerun its sweep to recompute it)", stacklevel=2)
             continue
+        table["run"] = path.stem
         frames.append(table)
     if not frames:
-        return pd.DataFrame(columns=["game", "return", *CONFIG_COLUMNS])
+        return pd.DataFrame(columns=["game", "return", "run", *CONFIG_COLUMNS])
+    _add_differing_config_columns(frames)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _add_differing_config_columns(frames: list[pd.DataFrame]) -> None:
+    # every config field (beyond CONFIG_COLUMNS) that differs between the runs becomes a column
+    per_game = set().union(*(f.columns for f in frames))
+    for name in (f.name for f in dataclasses.fields(TrainConfig)):
+        if name in CONFIG_COLUMNS:
+            continue
+        values = [_column_value(f.attrs["config"][name]) for f in frames]
+        if len(set(values)) > 1:
+            column = f"config_{name}" if name in per_game else name
+            for frame, value in zip(frames, values):
+                frame[column] = value
+
+
+def _column_value(value: Any) -> Any:
+    """A config value as a table cell: mappings as JSON text, ``None`` as ``"default"``."""
+    if value is None:
+        return "default"
+    return json.dumps(value, sort_keys=True) if isinstance(value, Mapping) else value
+
+
+def load_configs(configs: Sequence[TrainConfig], out_dir: Path | str,
+                 labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """The results of exactly ``configs`` (each must be on disk: see :func:`sweep`), in config
+    order, with the :data:`CONFIG_COLUMNS` and, given ``labels`` (one per config), a ``setting``
+    column holding them."""
+    frames = []
+    for k, cfg in enumerate(configs):
+        table = _load_with_config(run_path(cfg, out_dir))
+        if labels is not None:
+            table["setting"] = labels[k]
+        frames.append(table)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -159,13 +202,7 @@ def run_settings(settings: Mapping[str, Mapping[str, Any]], *, conditions: Seque
 def _run_and_load(configs: list[TrainConfig], quick: bool, jobs: int, labels: Sequence[str] | None = None) -> pd.DataFrame:
     out = data_dir(quick)
     sweep(configs, out, n_jobs=jobs)
-    frames = []
-    for k, cfg in enumerate(configs):
-        table = _load_with_config(run_path(cfg, out))
-        if labels is not None:
-            table["setting"] = labels[k]
-        frames.append(table)
-    return pd.concat(frames, ignore_index=True)
+    return load_configs(configs, out, labels)
 
 
 def _load_with_config(path: Path) -> pd.DataFrame:

@@ -109,3 +109,41 @@ def test_set_option_reaches_the_config_and_names_bad_fields():
     assert run_path(typed, "d") == run_path(as_float, "d")  # 1000 and 1000.0 name the same run
     with pytest.raises(SystemExit, match="--set 'pulse=3'.*FIELD one of condition, seed"):
         parse_fields(["pulse=3"])
+
+
+def _other_runs_in(folder):
+    """Runs the CLI below does not ask for: another seed and another setting of the asked seed."""
+    others = [TrainConfig(condition="baseline", seed=1, **TINY),
+              TrainConfig(condition="baseline", seed=0, **{**TINY, "awake_steps": 3})]
+    sw.sweep(others, folder, n_jobs=1, progress=False)
+    return others
+
+
+def test_cli_sweep_summary_counts_exactly_the_runs_asked_for(tmp_path, capsys):
+    import re
+
+    from neurodream.__main__ import main
+    from neurodream.training import load_run
+
+    _other_runs_in(tmp_path)
+    main(["sweep", "--conditions", "baseline", "--seeds", "0", "--games", "2", "--jobs", "1", "--out", str(tmp_path),
+          "--set", "awake_steps=5", "dream_steps=3", "learn_after_game=0"])
+    asked = load_run(run_path(TrainConfig(condition="baseline", seed=0, **TINY), tmp_path))
+    row = re.search(r"^baseline\s+10\.0\s+(\S+)\s+\S+\s+(\d+)\s*$", capsys.readouterr().out, re.M)
+    assert row, "no summary row for baseline"
+    assert int(row.group(2)) == 1  # one run asked for, one run summarised
+    assert float(row.group(1)) == pytest.approx(asked["return"].mean())
+
+
+def test_a_merged_table_tells_every_run_apart(tmp_path):
+    from neurodream import analysis
+
+    others = _other_runs_in(tmp_path)
+    sw.sweep([TrainConfig(condition="baseline", seed=0, **TINY)], tmp_path, n_jobs=1, progress=False)
+    table = sw.load_results(tmp_path)
+    assert table.groupby("run").size().to_dict() == {run_path(c, ".").stem: 2 for c in
+                                                     [*others, TrainConfig(condition="baseline", seed=0, **TINY)]}
+    assert sorted(table.awake_steps.unique()) == [3, 5]  # the config field that differs is a column
+    with pytest.raises(ValueError, match="awake_steps"):  # two settings of seed 0 are never averaged together
+        analysis.final_performance(table)
+    analysis.final_performance(table[table.awake_steps == 5])  # one setting: fine
