@@ -27,9 +27,57 @@ def parse_seeds(text: str) -> list[int]:
         raise SystemExit(f"--seeds {text!r}: expected a range like 0-9 or a list like 0,3,5") from None
 
 
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+
+
+def field_types() -> dict[str, str]:
+    """Each :class:`~neurodream.training.TrainConfig` field and the type ``--set`` converts it to:
+    ``bool``, ``int``, ``float``, ``str`` or ``dict`` (a JSON object, or ``null``)."""
+    import typing
+
+    from .training import TrainConfig
+
+    hints = typing.get_type_hints(TrainConfig)
+    names = {bool: "bool", int: "int", float: "float", str: "str"}
+    return {f.name: names.get(hints[f.name], "dict") for f in dataclasses.fields(TrainConfig)}
+
+
+def convert_field(name: str, text: str):
+    """The value of config field ``name`` written as ``text`` on the command line, converted by the
+    field's type (:func:`field_types`); ``ValueError`` naming the field and its type otherwise."""
+    kind = field_types()[name]
+    word = text.strip().lower()
+    if kind == "bool":
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            return word in TRUE_WORDS
+        raise ValueError(f"{name} is a bool: expected one of {', '.join(TRUE_WORDS + FALSE_WORDS)}")
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{name} is an int: expected a whole number") from None
+    if kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{name} is a float: expected a number") from None
+    if kind == "str":
+        return text
+    if word in ("null", "none"):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} is a JSON object (or null): expected {{...}}")
+    return value
+
+
 def parse_fields(pairs: list[str]) -> dict:
-    """``["dream_steps=0", "fidelity=corrected"]`` -> config fields (values read as JSON when they
-    parse, else as text)."""
+    """``["dream_steps=0", "fidelity=corrected"]`` -> config fields, each value converted by its
+    field's type (:func:`convert_field`)."""
     from .training import TrainConfig
 
     allowed = [f.name for f in dataclasses.fields(TrainConfig)]
@@ -39,9 +87,9 @@ def parse_fields(pairs: list[str]) -> dict:
         if not sep or key not in allowed:
             raise SystemExit(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(allowed)}")
         try:
-            out[key] = json.loads(text)
-        except json.JSONDecodeError:
-            out[key] = text
+            out[key] = convert_field(key, text)
+        except ValueError as err:
+            raise SystemExit(f"--set {pair!r}: {err}") from None
     return out
 
 

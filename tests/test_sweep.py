@@ -147,3 +147,29 @@ def test_a_merged_table_tells_every_run_apart(tmp_path):
     with pytest.raises(ValueError, match="awake_steps"):  # two settings of seed 0 are never averaged together
         analysis.final_performance(table)
     analysis.final_performance(table[table.awake_steps == 5])  # one setting: fine
+
+
+@pytest.mark.parametrize("pair, value", [
+    ("poisson_input=False", False), ("poisson_input=no", False), ("poisson_input=yes", True),
+    ("poisson_input=true", True), ("poisson_input=0", False), ("dream_steps=25", 25), ("wait_ms=20", 20.0),
+    ("policy_lr=2e-3", 0.002), ("fidelity=corrected", "corrected"), ("calibration=null", None),
+    ("calibration={\"kappa\": 0.7}", {"kappa": 0.7}),
+])
+def test_set_values_are_converted_by_the_field_type(pair, value):
+    from neurodream.__main__ import parse_fields
+
+    key = pair.partition("=")[0]
+    got = parse_fields([pair])[key]
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize("pair, fragment", [
+    ("poisson_input=maybe", "poisson_input is a bool"), ("poisson_input=False2", "poisson_input is a bool"),
+    ("dream_steps=2.5", "dream_steps is an int"), ("dream_steps=true", "dream_steps is an int"),
+    ("policy_lr=fast", "policy_lr is a float"), ("calibration=[1, 2]", "calibration is a JSON object"),
+])
+def test_set_values_that_do_not_convert_are_refused(pair, fragment):
+    from neurodream.__main__ import parse_fields
+
+    with pytest.raises(SystemExit, match=fragment):
+        parse_fields([pair])
