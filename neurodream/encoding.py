@@ -17,6 +17,7 @@ import functools
 import numpy as np
 
 from .chip import Stimulus
+from .chip.limits import MAX_STIMULUS_EVENTS
 from .chip.stimulus import PAPER_ISI_BASE, poisson_events, to_ticks
 
 N_VARIABLES = 4
@@ -32,6 +33,10 @@ ACTION_ACTIVITY = 150.0
 active place cell (``int(7000 / (20 sqrt(2 pi)) / 33)``)."""
 RATE_QUANTUM_HZ = 33.0
 """Activity per spike of a train: n = int(a / 33) spikes spread over 1/33 s."""
+MAX_PLACE_CELL_SPIKES = N_STATE_GENERATORS * int(PLACE_GAIN / (PLACE_SIGMA * np.sqrt(2.0 * np.pi)) / RATE_QUANTUM_HZ)
+"""At most this many place-cell events in one step's program (every cell at its peak activity)."""
+MAX_ACTION_ACTIVITY = (MAX_STIMULUS_EVENTS - MAX_PLACE_CELL_SPIKES + 1) * RATE_QUANTUM_HZ - 1.0
+"""Largest action activity whose train fits, with the place cells', in one FPGA stimulus."""
 
 
 def place_cell_activity(state) -> np.ndarray:

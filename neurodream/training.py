@@ -18,9 +18,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+import numbers
 import pickle
 import time
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +32,7 @@ from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.calibration import DREAMING_AGENT_PULSE
+from .chip.limits import MAX_STIMULUS_EVENTS
 from .atomic_file import write_atomically
 from .encoding import ACTION_ACTIVITY, encode, randomise
 from .networks import AGENT_CHIP_CORES, N_HIDDEN, build_paper_chip
@@ -61,33 +65,8 @@ class TrainConfig:
     action_activity: float = ACTION_ACTIVITY
 
     def __post_init__(self):
-        # an int given for a float field (wait_ms=20, from a command line or papermill) names the same
-        # run as the float: store the float, so the run's file name does not depend on how it was typed
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(f.default, float) and isinstance(value, int) and not isinstance(value, bool):
-                object.__setattr__(self, f.name, float(value))
-        if self.condition not in CONDITIONS:
-            raise ValueError(f"unknown condition {self.condition!r}; allowed: {', '.join(CONDITIONS)}")
-        if not (isinstance(self.games, int) and self.games >= 1):
-            raise ValueError(f"games = {self.games!r} must be a positive integer")
-        if not self.wait_ms > 0:
-            raise ValueError(f"wait_ms = {self.wait_ms!r} must be positive (ms per network step)")
-        for name in ("dream_steps", "dreams_per_game"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 0):
-                raise ValueError(f"{name} = {value!r} must be a non-negative integer")
-        if not self.input_jitter_ms >= 0:
-            raise ValueError(f"input_jitter_ms = {self.input_jitter_ms!r} must be >= 0 (SD of the jitter, ms)")
-        if not (np.isfinite(self.action_activity) and self.action_activity > 0):
-            raise ValueError(f"action_activity = {self.action_activity!r} must be a positive activity "
-                             f"(the released code's is {ACTION_ACTIVITY})")
-        if self.action_activity != ACTION_ACTIVITY and self.fidelity != "corrected":
-            raise ValueError(f"action_activity = {self.action_activity!r} needs fidelity 'corrected': in "
-                             f"{self.fidelity!r} fidelity no neuron receives the action generators")
-        if self.poisson_input and self.input_jitter_ms:
-            raise ValueError("poisson_input and input_jitter_ms exclude each other: Poisson trains have no "
-                             "regular times to jitter")
+        _normalise_numbers(self)
+        _check_fields(self)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -96,6 +75,79 @@ class TrainConfig:
         """The fields that differ from their defaults (what names a run: see :func:`run_path`)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if f.name == "condition" or getattr(self, f.name) != f.default}
+
+
+MAX_WAIT_MS = 1000.0
+"""Longest network step accepted (ms); the paper used 10-50 ms."""
+MAX_MISMATCH_CV = 1.0
+"""Largest device-mismatch CV accepted (100 %; the DYNAP-SE literature quotes 10-20 %)."""
+
+
+def _normalise_numbers(cfg: TrainConfig) -> None:
+    """Store integer-like values of int fields as ``int`` and real values of float fields as ``float``
+    (numpy scalars, or 20 for 20.0 ms from a command line or papermill), so a run's file name does
+    not depend on how a value was typed. Booleans are left alone (and refused by :func:`_check_fields`)."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, (bool, np.bool_)):
+            continue
+        if isinstance(f.default, int) and not isinstance(f.default, bool) and isinstance(value, numbers.Integral):
+            object.__setattr__(cfg, f.name, int(value))
+        elif isinstance(f.default, float) and isinstance(value, numbers.Real):
+            object.__setattr__(cfg, f.name, float(value))
+
+
+def _check_int(cfg: TrainConfig, name: str, low: int, what: str) -> None:
+    value = getattr(cfg, name)
+    if type(value) is not int or value < low:
+        raise ValueError(f"{name} = {value!r} must be an integer >= {low} ({what})")
+
+
+def _check_float(cfg: TrainConfig, name: str, low: float, high: float, what: str, *, open_low: bool = False) -> None:
+    value = getattr(cfg, name)
+    ok = type(value) is float and math.isfinite(value) and (value > low if open_low else value >= low) and value <= high
+    if not ok:
+        bound = f"{'>' if open_low else '>='} {low:g} and <= {high:g}"
+        raise ValueError(f"{name} = {value!r} must be a finite number {bound} ({what})")
+
+
+def _check_fields(cfg: TrainConfig) -> None:
+    """``ValueError`` naming the first field of ``cfg`` out of its type or range."""
+    from .encoding import MAX_ACTION_ACTIVITY
+    from .networks import FIDELITY_MODES
+
+    if not (isinstance(cfg.condition, str) and cfg.condition in CONDITIONS):
+        raise ValueError(f"unknown condition {cfg.condition!r}; allowed: {', '.join(CONDITIONS)}")
+    if not (isinstance(cfg.fidelity, str) and cfg.fidelity in FIDELITY_MODES):
+        raise ValueError(f"unknown fidelity {cfg.fidelity!r}; allowed: {', '.join(FIDELITY_MODES)}")
+    _check_int(cfg, "seed", 0, "the run's random seed")
+    _check_int(cfg, "games", 1, "real games played")
+    _check_int(cfg, "awake_steps", 1, "real steps per game at most")
+    _check_int(cfg, "dream_steps", 0, "steps per dream")
+    _check_int(cfg, "dreams_per_game", 0, "dreams after each game")
+    _check_int(cfg, "learn_after_game", -1, "policy gradients from game learn_after_game + 1 on, 0-based")
+    _check_float(cfg, "wait_ms", 0.0, MAX_WAIT_MS, "ms per network step", open_low=True)
+    _check_float(cfg, "policy_lr", 0.0, math.inf, "the policy's learning rate")
+    _check_float(cfg, "mismatch_cv", 0.0, MAX_MISMATCH_CV, "device mismatch CV; 0.2 means 20 %")
+    _check_float(cfg, "input_jitter_ms", 0.0, math.inf, "SD of the input spike jitter, ms")
+    _check_float(cfg, "action_activity", 0.0, MAX_ACTION_ACTIVITY, "the action generator's activity, "
+                 f"at most what fits the FPGA's stimulus of {MAX_STIMULUS_EVENTS} events; the released "
+                 f"code's is {ACTION_ACTIVITY}", open_low=True)
+    if not isinstance(cfg.poisson_input, bool):
+        raise ValueError(f"poisson_input = {cfg.poisson_input!r} must be True or False")
+    if cfg.calibration is not None:
+        if not isinstance(cfg.calibration, Mapping):
+            raise ValueError(f"calibration = {cfg.calibration!r} must be None or a Calibration.to_dict() record")
+        try:
+            Calibration.from_dict(cfg.calibration)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"calibration: {err}") from None
+    if cfg.action_activity != ACTION_ACTIVITY and cfg.fidelity != "corrected":
+        raise ValueError(f"action_activity = {cfg.action_activity!r} needs fidelity 'corrected': in "
+                         f"{cfg.fidelity!r} fidelity no neuron receives the action generators")
+    if cfg.poisson_input and cfg.input_jitter_ms:
+        raise ValueError("poisson_input and input_jitter_ms exclude each other: Poisson trains have no "
+                         "regular times to jitter")
 
 
 def calibration_for(cfg: TrainConfig) -> Calibration:
