@@ -1,5 +1,6 @@
 """The sweep machinery: one cached file per run, resume without recomputing, Dask gives the same."""
 
+import argparse
 import json
 
 import pytest
@@ -79,7 +80,7 @@ def test_bad_sweep_input_is_named(tmp_path):
     with pytest.raises(ValueError, match="same config twice"):
         sw.sweep(_configs() * 2, tmp_path)
     assert parse_seeds("0-3") == [0, 1, 2, 3] and parse_seeds("1,5") == [1, 5]
-    with pytest.raises(SystemExit, match="--seeds '3-1'"):
+    with pytest.raises(argparse.ArgumentTypeError, match="'3-1': expected a range"):
         parse_seeds("3-1")
 
 
@@ -102,13 +103,15 @@ def test_set_option_reaches_the_config_and_names_bad_fields():
     from neurodream.__main__ import parse_fields
     from neurodream.training import TrainConfig, run_path
 
-    fields = parse_fields(["fidelity=corrected", "action_activity=1000", "dream_steps=0"])
-    assert fields == {"fidelity": "corrected", "action_activity": 1000, "dream_steps": 0}
-    typed = TrainConfig(condition="dreaming", **fields)
+    fields = parse_fields(["action_activity=1000", "dream_steps=0"])
+    assert fields == {"action_activity": 1000, "dream_steps": 0}
+    typed = TrainConfig(condition="dreaming", fidelity="corrected", **fields)
     as_float = TrainConfig(condition="dreaming", fidelity="corrected", action_activity=1000.0, dream_steps=0)
     assert run_path(typed, "d") == run_path(as_float, "d")  # 1000 and 1000.0 name the same run
-    with pytest.raises(SystemExit, match="--set 'pulse=3'.*FIELD one of condition, seed"):
+    with pytest.raises(argparse.ArgumentTypeError, match="'pulse=3'.*FIELD one of awake_steps, dream_steps"):
         parse_fields(["pulse=3"])
+    with pytest.raises(argparse.ArgumentTypeError, match="'fidelity=corrected'.*use --fidelity"):
+        parse_fields(["fidelity=corrected"])
 
 
 def _other_runs_in(folder):
@@ -156,10 +159,10 @@ def test_a_merged_table_tells_every_run_apart(tmp_path):
     ("calibration={\"kappa\": 0.7}", {"kappa": 0.7}),
 ])
 def test_set_values_are_converted_by_the_field_type(pair, value):
-    from neurodream.__main__ import parse_fields
+    from neurodream.__main__ import convert_field
 
-    key = pair.partition("=")[0]
-    got = parse_fields([pair])[key]
+    key, _, text = pair.partition("=")
+    got = convert_field(key, text)
     assert got == value and type(got) is type(value)
 
 
@@ -171,5 +174,5 @@ def test_set_values_are_converted_by_the_field_type(pair, value):
 def test_set_values_that_do_not_convert_are_refused(pair, fragment):
     from neurodream.__main__ import parse_fields
 
-    with pytest.raises(SystemExit, match=fragment):
+    with pytest.raises(argparse.ArgumentTypeError, match=fragment):
         parse_fields([pair])
