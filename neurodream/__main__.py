@@ -199,18 +199,32 @@ def main(argv=None) -> None:
 
             configs = [TrainConfig(condition=args.condition, seed=args.seed, games=args.games,
                                    wait_ms=args.wait_ms, **fields)]
+        if args.command == "train":
+            _check_out(args.out)
     except (ValueError, argparse.ArgumentTypeError) as err:
         command.error(str(err))
     if args.command == "sweep":
-        _sweep(configs, args)
+        _sweep(configs, args, command)
     else:
         _train(configs[0], args)
 
 
-def _sweep(configs: list, args: argparse.Namespace) -> None:
+def _check_out(out: str) -> None:
+    from .atomic_file import check_writable_folder
+
+    try:
+        check_writable_folder(out)
+    except ValueError as err:
+        raise ValueError(f"--out {err}") from None
+
+
+def _sweep(configs: list, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
     from .sweep import load_configs, sweep
 
-    sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler)
+    try:
+        sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler)
+    except ValueError as err:  # refused before any run started (e.g. --out not writable)
+        command.error(str(err))
     table = load_configs(configs, args.out)  # exactly the runs asked for
     last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
     print("mean return of the last 50 games (mean +- SD over seeds):")

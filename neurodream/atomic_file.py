@@ -21,3 +21,17 @@ def write_atomically(path: Path | str, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def check_writable_folder(path: Path | str) -> Path:
+    """Create folder ``path`` (and its parents) if missing and check that a file can be written in
+    it; ``ValueError`` naming it otherwise. Called before long work whose results go there."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-check-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise ValueError(f"{path} is not a writable folder ({err.strerror or err})") from None
+    return path

@@ -27,6 +27,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
+from .atomic_file import check_writable_folder
 from .training import TrainConfig, checkpoint_path, load_run, run_calibration_is_current, run_path, save_run, train
 
 CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv")
@@ -97,6 +98,7 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
     todo = [c for c in configs if not cached(c, out_dir)]
     failed = []
     if todo:
+        check_writable_folder(out_dir)
         jobs = (delayed(_run_or_report)(c, out_dir) for c in todo)
         if scheduler is None:
             runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.calibration import DREAMING_AGENT_PULSE
 from .chip.limits import MAX_STIMULUS_EVENTS
-from .atomic_file import write_atomically
+from .atomic_file import check_writable_folder, write_atomically
 from .encoding import ACTION_ACTIVITY, encode, randomise
 from .networks import AGENT_CHIP_CORES, N_HIDDEN, build_paper_chip
 from .pong import Pong
@@ -249,19 +249,24 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
     ``observer``, when given, is called after every awake step that has a world model (dreaming
     condition) with one :class:`ModelStep`: what the model saw, predicted and should have predicted.
 
-    With ``checkpoint`` (a file path), the run's whole state is saved there atomically every
-    ``checkpoint_every`` games, and a run started again with the same file resumes after the last
-    saved game with exactly the results of an uninterrupted run. The file is removed at the end.
+    With ``checkpoint`` (a file path; its folder is checked for writing before the first game), the
+    run's whole state is saved there atomically every ``checkpoint_every`` games and once more at
+    the end, and a run started again with the same file resumes after the last saved game with
+    exactly the results of an uninterrupted run (a finished one returns at once). The file is kept:
+    :func:`save_run` removes it once the result is on disk, so a failed final write loses no game.
     """
     if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
         raise ValueError(f"checkpoint_every = {checkpoint_every!r} must be a positive number of games")
     dreaming = cfg.condition == "dreaming"
     state_file = Path(checkpoint) if checkpoint is not None else None
+    if state_file is not None:
+        check_writable_folder(state_file.parent)
     saved = _load_checkpoint(state_file, cfg) if state_file is not None else None
     if saved:
         rows, policy, model, runner, log = saved
         env = Pong(cfg.seed)
-        env.replay(log)  # the environment cannot be pickled: rebuild it from its call log
+        if len(rows) < cfg.games:
+            env.replay(log)  # the environment cannot be pickled: rebuild it from its call log
     else:
         runner = PaperChipRunner(cfg)
         env = Pong(cfg.seed)
@@ -327,8 +332,8 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
             "wall_s": time.perf_counter() - t0,
         })
     env.close()
-    if state_file is not None:
-        state_file.unlink(missing_ok=True)
+    if state_file is not None and start < cfg.games:
+        _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log)
     table = pd.DataFrame(rows)
     table.attrs["config"] = cfg.to_dict()
     table.attrs["policy_J"] = policy.J.tolist()
@@ -459,13 +464,16 @@ def checkpoint_path(cfg: TrainConfig, directory: Path | str) -> Path:
 
 
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:
-    """Write :func:`run_path` atomically: config, library version, per-game rows."""
+    """Write :func:`run_path` atomically: config, library version, per-game rows; then remove the
+    run's checkpoint (:func:`checkpoint_path`), which is no longer needed."""
     from . import __version__
 
     payload = {"config": cfg.to_dict(), "version": __version__,
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
-    return write_atomically(run_path(cfg, directory), json.dumps(payload))
+    path = write_atomically(run_path(cfg, directory), json.dumps(payload))
+    checkpoint_path(cfg, directory).unlink(missing_ok=True)
+    return path
 
 
 def load_run(path: Path | str) -> pd.DataFrame:

@@ -61,3 +61,13 @@ def test_a_bad_value_gives_one_line_and_exit_status_2(argv, fragment, capsys, tm
     assert exit_.value.code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert fragment in err
+
+
+def test_train_checks_out_before_the_first_game(tmp_path, capsys, no_work):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--games", "2", "--out", str(blocker)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert f"--out {blocker}" in err and "not a writable folder" in err

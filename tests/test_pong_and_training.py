@@ -115,8 +115,10 @@ def test_an_interrupted_run_resumes_with_the_results_of_an_uninterrupted_one(tmp
     monkeypatch.setattr(Pong, "step", real_step)
     assert ckpt.exists()
     resumed = train(cfg, progress=False, checkpoint=ckpt, checkpoint_every=2)
-    assert not ckpt.exists()
+    assert ckpt.exists()  # kept, now with every game, until save_run has written the result
     pd.testing.assert_frame_equal(whole.drop(columns="wall_s"), resumed.drop(columns="wall_s"))
+    finished = train(cfg, progress=False, checkpoint=ckpt)  # a finished run comes back whole
+    pd.testing.assert_frame_equal(resumed, finished)
     assert whole.attrs["policy_J"] == resumed.attrs["policy_J"] and whole.attrs["model_W"] == resumed.attrs["model_W"]
     # a checkpoint of another config, or an unreadable one, is not used
     from neurodream.training import _save_checkpoint

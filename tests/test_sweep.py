@@ -3,6 +3,7 @@
 import argparse
 import json
 
+import pandas as pd
 import pytest
 
 from neurodream import sweep as sw
@@ -176,3 +177,50 @@ def test_set_values_that_do_not_convert_are_refused(pair, fragment):
 
     with pytest.raises(argparse.ArgumentTypeError, match=fragment):
         parse_fields([pair])
+
+
+def test_a_failed_final_write_keeps_the_finished_run(tmp_path, monkeypatch):
+    from neurodream import training
+    from neurodream.pong import Pong
+    from neurodream.training import checkpoint_path, load_run, train
+
+    cfg = _configs()[1]
+    real_write = training.write_atomically
+
+    def disk_full_for_results(path, data):
+        if str(path).endswith(".json"):
+            raise OSError(28, "No space left on device (injected)")
+        return real_write(path, data)
+
+    monkeypatch.setattr(training, "write_atomically", disk_full_for_results)
+    with pytest.raises(OSError, match="injected"):
+        sw.run_one(cfg, tmp_path)
+    monkeypatch.setattr(training, "write_atomically", real_write)
+    assert checkpoint_path(cfg, tmp_path).exists()  # every game played is still on disk
+
+    def no_game(*args):
+        raise AssertionError("a finished game was played again")
+
+    whole = train(cfg, progress=False)
+    monkeypatch.setattr(Pong, "step", no_game)
+    path = sw.run_one(cfg, tmp_path)
+    assert not checkpoint_path(cfg, tmp_path).exists()  # removed once the result is written
+    saved = load_run(path)
+    pd.testing.assert_frame_equal(saved.drop(columns="wall_s"), whole.drop(columns="wall_s"))
+    assert saved.attrs["policy_J"] == whole.attrs["policy_J"] and saved.attrs["model_W"] == whole.attrs["model_W"]
+
+
+def test_an_unwritable_out_folder_is_named_before_the_first_game(tmp_path, monkeypatch):
+    from neurodream import training
+    from neurodream.pong import Pong
+
+    def no_game(*args):
+        raise AssertionError("a game started")
+
+    monkeypatch.setattr(Pong, "start_game", no_game)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ValueError, match=f"{blocker / 'runs'} is not a writable folder"):
+        sw.sweep(_configs(), blocker / "runs", n_jobs=1, progress=False)
+    with pytest.raises(ValueError, match=f"{blocker} is not a writable folder"):
+        training.train(_configs()[0], progress=False, checkpoint=blocker / "run.ckpt")
