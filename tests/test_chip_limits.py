@@ -97,3 +97,22 @@ def test_neuron_sources_are_refused_until_emulated():
     net.validate()
     with pytest.raises(NotImplementedError, match="on-chip"):
         Emulator(net)
+
+
+@pytest.mark.parametrize("times, ids, fragment", [
+    ([0.0], [100000], "spike generator id 100000 does not exist; allowed 0..1023"),
+    ([0.0, 0.001], [3, 1500], "spike generator id 1500 does not exist"),
+    ([0.0], [-1], "spike generator id -1 does not exist"),
+    ([0.0], [3.0], "generator ids must be integers"),
+    ([float("nan")], [3], "event times must be finite"),
+    ([0.0, 0.001], [3], "2 event times but 1 generator ids"),
+    ([0.01], [3], r"must lie in \[0, duration_s\)"),
+])
+def test_event_input_is_checked_before_the_window(times, ids, fragment):
+    net, post = _net()
+    net.connect_generator(3, int(post[0]), "AMPA")
+    chip = Emulator(net)
+    with pytest.raises(ValueError, match=fragment):
+        chip.run(0.01, events=(np.asarray(times), np.asarray(ids)))
+    assert chip.time_s == 0.0  # nothing ran
+    chip.run(0.01, events=(np.array([0.0, 0.005]), np.array([3, 3])))  # valid events still run

@@ -46,6 +46,29 @@ def _check_ids(ids: np.ndarray) -> np.ndarray:
     return ids.astype(np.int64)
 
 
+def check_events(events, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """``events`` = (times from the window start in s, generator ids) as :meth:`Emulator.run
+    <neurodream.chip.emulator.Emulator.run>` takes them, checked: 1-D and of equal length, integer
+    ids of existing generators, finite times in ``[0, duration_s)``. Returns (float times, int64 ids);
+    ``ValueError`` naming the first problem otherwise."""
+    try:
+        times, ids = events
+    except (TypeError, ValueError):
+        raise ValueError("events must be a pair (times in s, generator ids)") from None
+    times, ids = np.atleast_1d(np.asarray(times)), np.atleast_1d(np.asarray(ids))
+    if times.ndim != 1 or times.shape != ids.shape:
+        raise ValueError(f"{times.size} event times but {ids.size} generator ids (need two 1-D arrays of one length)")
+    ids = _check_ids(ids)
+    if times.size and not np.issubdtype(times.dtype, np.number):
+        raise ValueError(f"event times must be numbers of seconds, got dtype {times.dtype}")
+    times = times.astype(float)
+    if not np.all(np.isfinite(times)):
+        raise ValueError("event times must be finite numbers of seconds")
+    if times.size and (times.min() < 0 or times.max() >= duration_s):
+        raise ValueError("event times must lie in [0, duration_s)")
+    return times, ids
+
+
 @dataclasses.dataclass(frozen=True)
 class Stimulus:
     """A stimulus program for the FPGA spike generator, quantised as the hardware stores it.
