@@ -18,7 +18,7 @@ import numpy as np
 
 from .chip import Stimulus
 from .chip.limits import MAX_STIMULUS_EVENTS
-from .chip.stimulus import PAPER_ISI_BASE, poisson_events, to_ticks
+from .chip.stimulus import PAPER_ISI_BASE, check_event_count, poisson_events, to_ticks
 
 N_VARIABLES = 4
 CELLS_PER_VARIABLE = 10
@@ -82,6 +82,7 @@ def _trains(n: tuple[int, ...]) -> Stimulus:
     # The stimulus depends on the state only through the spike numbers, which repeat a lot in a game:
     # build each program once (Stimulus is immutable), from the trains' ticks, which are valid by
     # construction (a dream's states miss this cache at every step).
+    check_event_count(sum(n))  # before allocating: an absurd activity would exhaust the memory
     ids = np.repeat(np.arange(len(n), dtype=np.int64), n)
     ticks = np.concatenate([_train_ticks(k) for k in n])
     # Trains of one spike each put every event at t = 0: such a program has no period (the released

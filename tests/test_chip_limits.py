@@ -116,3 +116,19 @@ def test_event_input_is_checked_before_the_window(times, ids, fragment):
         chip.run(0.01, events=(np.asarray(times), np.asarray(ids)))
     assert chip.time_s == 0.0  # nothing ran
     chip.run(0.01, events=(np.array([0.0, 0.005]), np.array([3, 3])))  # valid events still run
+
+
+def test_every_stimulus_respects_the_fpga_event_limit():
+    # encode() builds its programs from ticks, past from_spike_times: the limit must hold there too
+    from neurodream.encoding import MAX_ACTION_ACTIVITY, encode
+
+    state = [100.0, 100.0, 100.0, 100.0]
+    assert encode(state, 0, MAX_ACTION_ACTIVITY).ids.size <= 32766
+    with pytest.raises(ValueError, match=r"stimulus has 1515\d\d events; the FPGA stores at most 32766"):
+        encode(state, 0, 5e6)
+    with pytest.raises(ValueError, match="at most 32766"):
+        encode(state, 0, 1e12)  # refused before its 3e10 events are allocated
+    with pytest.raises(ValueError, match="at most 32766"):
+        Stimulus(times_s=np.zeros(32767), ids=np.zeros(32767, dtype=np.int64))
+    with pytest.raises(ValueError, match="2 event times but 3 generator ids"):
+        Stimulus(times_s=np.zeros(2), ids=np.zeros(3, dtype=np.int64))
