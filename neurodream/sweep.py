@@ -8,8 +8,9 @@
 Each run is written atomically to its own file (:func:`neurodream.training.save_run`) whose name
 carries a hash of its config (the fields that differ from their defaults), so a sweep that is interrupted and started again skips every
 run already on disk and loses nothing; a run that was cut short resumes from its last checkpoint
-(every 50 games). A run file that cannot be read, or that was made under
-another calibration than the one its config now resolves to, is reported and recomputed.
+(every 50 games). A file at a run's name that is not its finished result (unreadable, another
+config, made under another calibration than its config now resolves to, fewer games than its
+config) is reported by name, kept aside as ``<name>.superseded`` and recomputed.
 The same sweep runs on a Dask cluster when given a scheduler address (joblib's dask backend).
 """
 
@@ -52,27 +53,55 @@ def grid(*, conditions: Sequence[str] = ("baseline", "dreaming"), seeds: Iterabl
             for s, c, w in itertools.product(list(seeds), conditions, wait_ms)]
 
 
-def cached(cfg: TrainConfig, out_dir: Path | str) -> bool:
-    """True if a readable result of exactly this config is on disk."""
+def cached(cfg: TrainConfig, out_dir: Path | str, *, warn: bool = True) -> bool:
+    """True if a readable, finished result of exactly this config is on disk. A file at its name
+    that is not one (corrupt, another config, another calibration, fewer games) gives ``False``
+    and, with ``warn``, a warning naming the file and why (:func:`run_one` keeps it aside)."""
     path = run_path(cfg, out_dir)
     if not path.exists():
         return False
+    reason = why_not_finished(cfg, path)
+    if reason and warn:
+        warnings.warn(f"{reason}; the run will be recomputed and the file kept as {_aside_name(path).name}",
+                      stacklevel=2)
+    return reason is None
+
+
+def why_not_finished(cfg: TrainConfig, path: Path) -> str | None:
+    """Why the file at ``path`` is not the finished result of ``cfg`` (None when it is)."""
     try:
         table = load_run(path)
     except ValueError as err:
-        warnings.warn(f"{err}; the run will be recomputed", stacklevel=2)
-        return False
-    if table.attrs["config"] != cfg.to_dict():
-        return False
+        return str(err)
+    stored, asked = table.attrs["config"], cfg.to_dict()
+    if stored != asked:
+        diff = ", ".join(f"{k}: {stored.get(k)!r}, asked {v!r}" for k, v in asked.items() if stored.get(k) != v)
+        return f"{path} holds another config than asked ({diff})"
     if not run_calibration_is_current(table):
-        warnings.warn(f"{path} was run under another calibration; the run will be recomputed", stacklevel=2)
-        return False
-    return True
+        return f"{path} was run under another calibration"
+    if "game" not in table or table["game"].tolist() != list(range(cfg.games)):
+        return f"{path} holds {len(table)} of {cfg.games} games"
+    return None
 
 
-def run_one(cfg: TrainConfig, out_dir: Path | str) -> Path:
-    """Train one run and save it, unless its result is already on disk; returns the file."""
-    if not cached(cfg, out_dir):
+def _aside_name(path: Path) -> Path:
+    """Where :func:`run_one` keeps a file it replaces: ``<name>.superseded`` (``-2``, ``-3``, ...
+    when taken); not ``*.json``, so no loader reads it as a run."""
+    aside, k = path.with_name(f"{path.name}.superseded"), 1
+    while aside.exists():
+        k += 1
+        aside = path.with_name(f"{path.name}.superseded-{k}")
+    return aside
+
+
+def run_one(cfg: TrainConfig, out_dir: Path | str, *, warn: bool = True) -> Path:
+    """Train one run and save it, unless its finished result is already on disk; returns the file.
+    A file at the run's name that is not its result is renamed aside first (:func:`cached` says why),
+    so no result is overwritten."""
+    if not cached(cfg, out_dir, warn=warn):
+        path = run_path(cfg, out_dir)
+        if path.exists():
+            path.rename(_aside_name(path))
         # a run cut short resumes from its checkpoint, next to where its result will be
         save_run(train(cfg, progress=False, checkpoint=checkpoint_path(cfg, out_dir)), cfg, out_dir)
     return run_path(cfg, out_dir)
@@ -81,7 +110,7 @@ def run_one(cfg: TrainConfig, out_dir: Path | str) -> Path:
 def _run_or_report(cfg: TrainConfig, out_dir: Path | str) -> str | None:
     # a failing run must not stop the others: report it, raise after the sweep
     try:
-        run_one(cfg, out_dir)
+        run_one(cfg, out_dir, warn=False)  # sweep() has warned about unusable files already
     except Exception as err:  # noqa: BLE001 - reported with the config below
         return f"{run_path(cfg, out_dir).name}: {type(err).__name__}: {err}"
     return None

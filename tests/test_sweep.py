@@ -224,3 +224,26 @@ def test_an_unwritable_out_folder_is_named_before_the_first_game(tmp_path, monke
         sw.sweep(_configs(), blocker / "runs", n_jobs=1, progress=False)
     with pytest.raises(ValueError, match=f"{blocker} is not a writable folder"):
         training.train(_configs()[0], progress=False, checkpoint=blocker / "run.ckpt")
+
+
+def test_a_result_with_fewer_games_than_its_config_is_not_trusted(tmp_path):
+    cfg = _configs()[0]
+    path = sw.run_one(cfg, tmp_path)
+    payload = json.loads(path.read_text())
+    payload["table"] = {k: v[:1] for k, v in payload["table"].items()}  # valid JSON, 1 of 2 games
+    path.write_text(json.dumps(payload))
+    with pytest.warns(UserWarning, match=f"{path.name} holds 1 of 2 games"):
+        assert not sw.cached(cfg, tmp_path)
+
+
+def test_a_file_of_another_config_under_the_name_is_named_and_kept(tmp_path):
+    cfg, other = _configs()[0], TrainConfig(condition="baseline", seed=1, **TINY)
+    foreign = json.loads(sw.run_one(other, tmp_path).read_text())
+    path = run_path(cfg, tmp_path)
+    path.write_text(json.dumps(foreign))  # e.g. copied under the wrong name, or a default changed since
+    with pytest.warns(UserWarning, match=f"{path.name} holds another config than asked \\(seed: 1, asked 0\\)"):
+        assert not sw.cached(cfg, tmp_path)
+    with pytest.warns(UserWarning, match=f"kept as {path.name}.superseded"):
+        sw.run_one(cfg, tmp_path)
+    assert json.loads(path.read_text())["config"] == cfg.to_dict()
+    assert json.loads((tmp_path / f"{path.name}.superseded").read_text()) == foreign  # nothing lost
