@@ -149,8 +149,9 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
 
 def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
     """Every run in ``out_dir`` as one tidy DataFrame (one row per game), keeping runs whose config
-    matches ``where`` (e.g. ``games=2000, fidelity="paper"``) and leaving out, with a warning, runs
-    made under a calibration their config no longer resolves to.
+    matches ``where`` (e.g. ``games=2000, fidelity="paper"``) and leaving out, with a warning naming
+    each, files that are not readable runs and runs made under a calibration their config no longer
+    resolves to.
 
     Every row carries its run's id (``run``: the file name without ``.json``), the
     :data:`CONFIG_COLUMNS` and every other config field whose value differs between the runs kept
@@ -163,7 +164,11 @@ def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"unknown config fields {sorted(unknown)}; allowed: {sorted(fields)}")
     for path in sorted(Path(out_dir).glob("*.json")):
-        table = _load_with_config(path)
+        try:
+            table = _load_with_config(path)
+        except ValueError as err:  # one bad file (or another program's JSON) must not stop the rest
+            warnings.warn(f"{err}; left out", stacklevel=2)
+            continue
         if any(table.attrs["config"].get(k) != v for k, v in where.items()):
             continue
         if not run_calibration_is_current(table):

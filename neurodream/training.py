@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.calibration import DREAMING_AGENT_PULSE
 from .chip.limits import MAX_STIMULUS_EVENTS
-from .atomic_file import check_writable_folder, write_atomically
+from .atomic_file import check_writable_folder, strict_json, write_atomically
 from .encoding import ACTION_ACTIVITY, encode, randomise
 from .networks import AGENT_CHIP_CORES, N_HIDDEN, build_paper_chip
 from .pong import Pong
@@ -342,28 +342,34 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
 
 
 def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log) -> None:
-    from . import __version__
+    from . import __version__, code_fingerprint
 
-    payload = {"config": cfg.to_dict(), "version": __version__, "rows": rows, "policy": policy,
-               "model": model, "runner": runner, "env_log": list(log)}
+    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(), "rows": rows,
+               "policy": policy, "model": model, "runner": runner, "env_log": list(log)}
     write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _load_checkpoint(path: Path, cfg: TrainConfig):
-    """The saved state of run ``cfg``, or None (no file, another config or version: start afresh)."""
-    from . import __version__
+    """The saved state of run ``cfg``, or None (no file, another config, or written by other code,
+    i.e. another :func:`neurodream.code_fingerprint`: start afresh, with a warning naming the file)."""
+    from . import code_fingerprint
 
     if not path.exists():
         return None
     try:
         with open(path, "rb") as f:
             payload = pickle.load(f)
-        same = payload["config"] == cfg.to_dict() and payload["version"] == __version__
+        same_config = payload["config"] == cfg.to_dict()
+        same_code = payload.get("code") == code_fingerprint()
     except Exception as err:  # noqa: BLE001 - any unreadable checkpoint only costs a restart
         warnings.warn(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); starting afresh", stacklevel=3)
         return None
-    if not same:
-        warnings.warn(f"checkpoint {path} belongs to another config or version; starting afresh", stacklevel=3)
+    if not same_config:
+        warnings.warn(f"checkpoint {path} belongs to another config; starting afresh", stacklevel=3)
+        return None
+    if not same_code:
+        warnings.warn(f"checkpoint {path} was written by other code (the neurodream source has changed "
+                      "since); starting afresh", stacklevel=3)
         return None
     return payload["rows"], payload["policy"], payload["model"], payload["runner"], payload["env_log"]
 
@@ -464,26 +470,32 @@ def checkpoint_path(cfg: TrainConfig, directory: Path | str) -> Path:
 
 
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:
-    """Write :func:`run_path` atomically: config, library version, per-game rows; then remove the
-    run's checkpoint (:func:`checkpoint_path`), which is no longer needed."""
-    from . import __version__
+    """Write :func:`run_path` atomically, as strict JSON (NaN as null): config, library version, code
+    fingerprint, calibration, per-game rows, final weights; then remove the run's checkpoint
+    (:func:`checkpoint_path`), which is no longer needed."""
+    from . import __version__, code_fingerprint
 
-    payload = {"config": cfg.to_dict(), "version": __version__,
+    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(),
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
-    path = write_atomically(run_path(cfg, directory), json.dumps(payload))
+    path = write_atomically(run_path(cfg, directory), strict_json(payload))
     checkpoint_path(cfg, directory).unlink(missing_ok=True)
     return path
 
 
 def load_run(path: Path | str) -> pd.DataFrame:
-    """Read a run written by :func:`save_run`; a corrupt file raises ``ValueError`` naming it."""
+    """Read a run written by :func:`save_run` (null, or in older files a bare NaN, as NaN); a corrupt
+    file raises ``ValueError`` naming it."""
     try:
         payload = json.loads(Path(path).read_text())
         table = pd.DataFrame(payload["table"])
+        for col in table.columns:  # a column of nulls only (e.g. a baseline's model errors) is NaN
+            if table[col].dtype == object and table[col].isna().all():
+                table[col] = np.nan
         # fields added since the run was written take their defaults (which reproduce the old behaviour)
         table.attrs["config"] = TrainConfig(**payload["config"]).to_dict()
         table.attrs["version"] = payload["version"]
+        table.attrs["code"] = payload.get("code")
         table.attrs["calibration"] = payload.get("calibration")
         table.attrs["policy_J"] = payload.get("policy_J")
         table.attrs["model_W"] = payload.get("model_W")
