@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 
 OWN_OPTIONS = {"condition": "--condition", "seed": "--seed", "games": "--games", "wait_ms": "--wait-ms",
                "fidelity": "--fidelity"}
@@ -179,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="ms per network step, one or more")
     sw.add_argument("--jobs", type=_jobs, default=-1, help="parallel local runs (-1: one per core)")
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) instead of local cores")
+    sw.add_argument("--dry-run", action="store_true",
+                    help="list the missing runs and the estimate of their cost, compute nothing")
     _add_common(sw)
     return parser
 
@@ -203,10 +206,21 @@ def main(argv=None) -> None:
             _check_out(args.out)
     except (ValueError, argparse.ArgumentTypeError) as err:
         command.error(str(err))
+    _note_if_no_learning(configs, command)
     if args.command == "sweep":
         _sweep(configs, args, command)
     else:
         _train(configs[0], args)
+
+
+def _note_if_no_learning(configs: list, command: argparse.ArgumentParser) -> None:
+    """Say on stderr when runs asked for are too short for the policy to learn (a valid request)."""
+    short = [c for c in configs if not c.learns]
+    if short:
+        c = short[0]
+        print(f"{command.prog}: note: no policy learning in {len(short)} of {len(configs)} runs: policy "
+              f"gradients start at game {c.learn_after_game + 1} (0-based; learn_after_game = "
+              f"{c.learn_after_game}) and --games is {c.games}", file=sys.stderr)
 
 
 def _check_out(out: str) -> None:
@@ -222,9 +236,11 @@ def _sweep(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
     from .sweep import load_configs, sweep
 
     try:
-        sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler)
+        sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler, dry_run=args.dry_run)
     except ValueError as err:  # refused before any run started (e.g. --out not writable)
         command.error(str(err))
+    if args.dry_run:
+        return
     table = load_configs(configs, args.out)  # exactly the runs asked for
     last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
     print("mean return of the last 50 games (mean +- SD over seeds):")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -116,15 +117,97 @@ def _run_or_report(cfg: TrainConfig, out_dir: Path | str) -> str | None:
     return None
 
 
+DEFAULT_SECONDS_PER_GAME = {"baseline": 0.17, "dreaming": 0.55}
+"""Wall time per game (s, one core) when the folder holds no run of the condition: the medians of
+the committed runs in data/ (baseline 0.17 s, dreaming 0.55 s over the paper's settings)."""
+SPEED_FIELDS = ("fidelity", "wait_ms", "awake_steps", "dream_steps", "dreams_per_game")
+"""Config fields that set a run's speed most; runs that share them with a config are 'similar'."""
+
+
+def measured_speed(out_dir: Path | str) -> pd.DataFrame:
+    """Every game of the readable runs in ``out_dir``: its wall time (``wall_s``, s) with the
+    run's ``condition`` and :data:`SPEED_FIELDS` (the input of :func:`estimate_cost`)."""
+    frames = []
+    for path in sorted(Path(out_dir).glob("*.json")):
+        try:
+            table = load_run(path)
+        except ValueError:
+            continue
+        if "wall_s" in table:
+            config = table.attrs["config"]
+            frames.append(table[["wall_s"]].assign(**{k: config[k] for k in ("condition", *SPEED_FIELDS)}))
+    columns = ["condition", *SPEED_FIELDS, "wall_s"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def estimate_cost(configs: Sequence[TrainConfig], walls: pd.DataFrame) -> pd.DataFrame:
+    """Estimated wall time of each run (one core), one row per config: ``seconds_per_game``, the
+    median ``wall_s`` of the games in ``walls`` (:func:`measured_speed`) of similar runs (same
+    condition and :data:`SPEED_FIELDS`), else of the condition, else
+    :data:`DEFAULT_SECONDS_PER_GAME`; ``basis`` says which and how many games; ``seconds``
+    = ``games x seconds_per_game``. An estimate: speed depends on the machine and its load."""
+    rows = []
+    for cfg in configs:
+        same = walls[walls.condition == cfg.condition]
+        similar = same[(same[list(SPEED_FIELDS)] == [getattr(cfg, f) for f in SPEED_FIELDS]).all(axis=1)]
+        if len(similar):
+            per_game, basis = float(similar.wall_s.median()), f"{len(similar)} similar games"
+        elif len(same):
+            per_game, basis = float(same.wall_s.median()), f"{len(same)} games of the condition"
+        else:
+            per_game, basis = DEFAULT_SECONDS_PER_GAME[cfg.condition], "default"
+        rows.append({"run": run_path(cfg, ".").name, "games": cfg.games, "seconds_per_game": per_game,
+                     "basis": basis, "seconds": cfg.games * per_game})
+    return pd.DataFrame(rows, columns=["run", "games", "seconds_per_game", "basis", "seconds"])
+
+
+def describe_cost(missing: Sequence[TrainConfig], asked: int, out_dir: Path | str, *, n_jobs: int = -1,
+                  scheduler: str | None = None, dry_run: bool = False) -> str:
+    """What a sweep is about to compute: how many of the ``asked`` runs are missing in ``out_dir``,
+    their estimated cost (:func:`estimate_cost` on the folder's measured speed) and, for a dry run,
+    each missing run."""
+    lines = [f"{len(missing)} of {asked} runs missing in {out_dir}"]
+    if missing:
+        est = estimate_cost(missing, measured_speed(out_dir))
+        hours = est.seconds.sum() / 3600
+        workers = _workers(n_jobs, len(missing)) if scheduler is None else None
+        parallel = f", about {hours / workers:.2g} h on {workers} parallel jobs" if workers else ""
+        lines[0] += (f": estimate {hours:.2g} h of compute on one core{parallel} (from the wall time per "
+                     "game of the runs already in the folder; runs resumed from a checkpoint take less)")
+    if dry_run:
+        lines[0] += "; dry run, nothing computed"
+        if missing:
+            lines += [f"  {r.run}: {r.games} games x {r.seconds_per_game:.2g} s ({r.basis})" for r in est.itertuples()]
+    elif missing:
+        lines.append("(sweep(..., dry_run=True), or `python -m neurodream sweep ... --dry-run`, lists them "
+                     "without computing)")
+    return "\n".join(lines)
+
+
+def _workers(n_jobs: int, runs: int) -> int:
+    """Parallel local runs joblib starts for ``n_jobs`` (-1: one per core, -2: all but one, ...)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(runs, n_jobs if n_jobs > 0 else cores + 1 + n_jobs))
+
+
 def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_jobs: int = -1,
-          scheduler: str | None = None, progress: bool = True) -> list[Path]:
+          scheduler: str | None = None, progress: bool = True, dry_run: bool = False) -> list[Path]:
     """Run every config not yet on disk, ``n_jobs`` at a time on local cores (joblib), or on the Dask
-    cluster at ``scheduler`` (e.g. ``"tcp://host:8786"``); returns the result files in config order."""
+    cluster at ``scheduler`` (e.g. ``"tcp://host:8786"``); returns the result files in config order.
+
+    Before computing it prints how many runs are missing and an estimate of their cost
+    (:func:`estimate_cost`). With ``dry_run`` it also lists them and computes nothing; it then
+    returns the files of the missing runs only."""
     configs = list(configs)
     names = [run_path(c, out_dir).name for c in configs]
     if len(set(names)) != len(names):
         raise ValueError("the sweep lists the same config twice")
     todo = [c for c in configs if not cached(c, out_dir)]
+    if todo or dry_run:
+        print(describe_cost(todo, len(configs), out_dir, n_jobs=n_jobs, scheduler=scheduler, dry_run=dry_run),
+              flush=True)
+    if dry_run:
+        return [run_path(c, out_dir) for c in todo]
     failed = []
     if todo:
         check_writable_folder(out_dir)

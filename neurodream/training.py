@@ -68,6 +68,12 @@ class TrainConfig:
         _normalise_numbers(self)
         _check_fields(self)
 
+    @property
+    def learns(self) -> bool:
+        """Whether the policy learns at all: policy gradients count from game ``learn_after_game + 1``
+        on (0-based), so a run needs more than ``learn_after_game + 1`` games."""
+        return self.games > self.learn_after_game + 1
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

@@ -71,3 +71,31 @@ def test_train_checks_out_before_the_first_game(tmp_path, capsys, no_work):
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1
     assert f"--out {blocker}" in err and "not a writable folder" in err
+
+
+def test_sweep_dry_run_lists_missing_runs_and_computes_nothing(tmp_path, capsys, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a game was played")
+
+    monkeypatch.setattr(training, "train", refuse)
+    monkeypatch.setattr(sw, "train", refuse)
+    main(["sweep", "--conditions", "baseline", "--seeds", "0-2", "--games", "2", "--dry-run", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "3 of 3 runs missing" in out and "baseline_paper_wait10_seed2_" in out and "mean return" not in out
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_train_says_when_a_run_is_too_short_to_learn(tmp_path, capsys, monkeypatch):
+    def stop(*args, **kwargs):
+        raise _Stop
+
+    monkeypatch.setattr(training, "train", stop)
+    with pytest.raises(_Stop):
+        main(["train", "--games", "51", "--out", str(tmp_path)])  # games 0-50: learning starts at game 51
+    assert "no policy learning" in capsys.readouterr().err
+    with pytest.raises(_Stop):
+        main(["train", "--games", "52", "--out", str(tmp_path)])
+    assert "no policy learning" not in capsys.readouterr().err

@@ -247,3 +247,38 @@ def test_a_file_of_another_config_under_the_name_is_named_and_kept(tmp_path):
         sw.run_one(cfg, tmp_path)
     assert json.loads(path.read_text())["config"] == cfg.to_dict()
     assert json.loads((tmp_path / f"{path.name}.superseded").read_text()) == foreign  # nothing lost
+
+
+def _walls():
+    """A hand-made per-game speed table: wall time per game of cached runs (s)."""
+    rows = [("baseline", 50, 0.2), ("baseline", 50, 0.2), ("baseline", 50, 0.4),
+            ("dreaming", 50, 0.5), ("dreaming", 50, 0.7), ("dreaming", 100, 2.0)]
+    return pd.DataFrame([{"condition": c, "fidelity": "paper", "wait_ms": 10.0, "awake_steps": 100, "dream_steps": d,
+                          "dreams_per_game": 1, "wall_s": w} for c, d, w in rows])
+
+
+def test_cost_estimate_uses_measured_speed_of_similar_runs_first():
+    configs = [TrainConfig(condition="baseline", games=100), TrainConfig(condition="dreaming", games=10),
+               TrainConfig(condition="dreaming", games=10, dream_steps=25)]
+    est = sw.estimate_cost(configs, _walls())
+    assert est.seconds_per_game.tolist() == pytest.approx([0.2, 0.6, 0.7])  # medians
+    assert est.seconds.tolist() == pytest.approx([20.0, 6.0, 7.0])
+    assert est.basis.tolist() == ["3 similar games", "2 similar games", "3 games of the condition"]
+    default = sw.estimate_cost(configs[:1], _walls().iloc[:0])
+    assert default.seconds_per_game.tolist() == [sw.DEFAULT_SECONDS_PER_GAME["baseline"]]
+    assert default.basis.tolist() == ["default"]
+
+
+def test_sweep_says_what_is_missing_and_a_dry_run_computes_nothing(tmp_path, capsys, monkeypatch):
+    done, missing = _configs()
+    sw.sweep([done], tmp_path, n_jobs=1, progress=False)
+    capsys.readouterr()
+
+    def fail(*a, **k):
+        raise AssertionError("a dry run computed")
+
+    monkeypatch.setattr(sw, "train", fail)
+    assert sw.sweep([done, missing], tmp_path, n_jobs=1, progress=False, dry_run=True) == [run_path(missing, tmp_path)]
+    out = capsys.readouterr().out
+    assert "1 of 2 runs missing" in out and run_path(missing, tmp_path).name in out and "estimate" in out
+    assert "dry run" in out and not run_path(missing, tmp_path).exists()
