@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); bad input exits with status 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
@@ -202,8 +203,7 @@ def main(argv=None) -> None:
 
             configs = [TrainConfig(condition=args.condition, seed=args.seed, games=args.games,
                                    wait_ms=args.wait_ms, **fields)]
-        if args.command == "train":
-            _check_out(args.out)
+            _check_out(args.out)  # a sweep checks its folder itself, when runs are missing
     except (ValueError, argparse.ArgumentTypeError) as err:
         command.error(str(err))
     _note_if_no_learning(configs, command)

@@ -34,8 +34,8 @@ from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.calibration import DREAMING_AGENT_PULSE
 from .chip.limits import MAX_STIMULUS_EVENTS
 from .atomic_file import check_writable_folder, strict_json, write_atomically
-from .encoding import ACTION_ACTIVITY, encode, randomise
-from .networks import AGENT_CHIP_CORES, N_HIDDEN, build_paper_chip
+from .encoding import ACTION_ACTIVITY, MAX_ACTION_ACTIVITY, encode, randomise
+from .networks import AGENT_CHIP_CORES, FIDELITY_MODES, N_HIDDEN, build_paper_chip
 from .pong import Pong
 from .readouts import Policy, WorldModel
 from .seeding import stream
@@ -119,9 +119,6 @@ def _check_float(cfg: TrainConfig, name: str, low: float, high: float, what: str
 
 def _check_fields(cfg: TrainConfig) -> None:
     """``ValueError`` naming the first field of ``cfg`` out of its type or range."""
-    from .encoding import MAX_ACTION_ACTIVITY
-    from .networks import FIDELITY_MODES
-
     if not (isinstance(cfg.condition, str) and cfg.condition in CONDITIONS):
         raise ValueError(f"unknown condition {cfg.condition!r}; allowed: {', '.join(CONDITIONS)}")
     if not (isinstance(cfg.fidelity, str) and cfg.fidelity in FIDELITY_MODES):
