@@ -1,1 +1,23 @@
+"""neurodream: neuromorphic dreaming on an emulated DYNAP-SE1."""
+
+import functools
+import hashlib
+from pathlib import Path
+
 __version__ = "0.1.0"
+"""The release; it changes rarely. What a checkpoint must match is :func:`code_fingerprint`."""
+
+
+def code_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of every Python source file of the package, with its path:
+    changes with any edit of the code. Saved with checkpoints (a checkpoint of other code is not
+    resumed) and result files (for the record only: old results stay readable)."""
+    return _fingerprint(Path(__file__).resolve().parent)
+
+
+@functools.cache
+def _fingerprint(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

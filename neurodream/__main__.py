@@ -4,7 +4,9 @@
 ``python -m neurodream sweep --conditions baseline dreaming --seeds 0-9 --games 2000 --jobs 2``: many,
 cached in ``--out`` and resumable (``--scheduler tcp://host:8786`` sends them to a Dask cluster).
 Both take ``--set FIELD=VALUE ...`` for any other :class:`~neurodream.training.TrainConfig` field,
-e.g. ``--set fidelity=corrected action_activity=1000`` or ``--set dream_steps=0``.
+e.g. ``--fidelity corrected --set action_activity=1000`` or ``--set dream_steps=0``; each value is
+converted by its field's type. A bad value stops the command before any work with a one-line
+message and exit status 2.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
+
+OWN_OPTIONS = {"condition": "--condition", "seed": "--seed", "games": "--games", "wait_ms": "--wait-ms",
+               "fidelity": "--fidelity"}
+"""Config fields with their own option (``sweep``: ``--conditions``, ``--seeds``); ``--set`` refuses them."""
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``"0-9"`` -> 0..9, ``"0,3,5"`` -> [0, 3, 5]."""
+    """``"0-9"`` -> 0..9, ``"0,3,5"`` -> [0, 3, 5]; ``argparse.ArgumentTypeError`` otherwise."""
     try:
         if "-" in text:
             lo, hi = (int(x) for x in text.split("-"))
@@ -24,64 +31,225 @@ def parse_seeds(text: str) -> list[int]:
             return list(range(lo, hi + 1))
         return [int(x) for x in text.split(",")]
     except ValueError:
-        raise SystemExit(f"--seeds {text!r}: expected a range like 0-9 or a list like 0,3,5") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a range like 0-9 or a list like 0,3,5") from None
+
+
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+
+
+def field_types() -> dict[str, str]:
+    """Each :class:`~neurodream.training.TrainConfig` field and the type ``--set`` converts it to:
+    ``bool``, ``int``, ``float``, ``str`` or ``dict`` (a JSON object, or ``null``)."""
+    import typing
+
+    from .training import TrainConfig
+
+    hints = typing.get_type_hints(TrainConfig)
+    names = {bool: "bool", int: "int", float: "float", str: "str"}
+    return {f.name: names.get(hints[f.name], "dict") for f in dataclasses.fields(TrainConfig)}
+
+
+def convert_field(name: str, text: str):
+    """The value of config field ``name`` written as ``text`` on the command line, converted by the
+    field's type (:func:`field_types`); ``ValueError`` naming the field and its type otherwise."""
+    kind = field_types()[name]
+    word = text.strip().lower()
+    if kind == "bool":
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            return word in TRUE_WORDS
+        raise ValueError(f"{name} is a bool: expected one of {', '.join(TRUE_WORDS + FALSE_WORDS)}")
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{name} is an int: expected a whole number") from None
+    if kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{name} is a float: expected a number") from None
+    if kind == "str":
+        return text
+    if word in ("null", "none"):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} is a JSON object (or null): expected {{...}}")
+    return value
+
+
+def parse_set(pair: str) -> tuple[str, object]:
+    """``"dream_steps=0"`` -> ``("dream_steps", 0)``, the value converted by the field's type
+    (:func:`convert_field`); ``argparse.ArgumentTypeError`` naming the pair otherwise."""
+    from .training import TrainConfig
+
+    allowed = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in OWN_OPTIONS]
+    key, sep, text = pair.partition("=")
+    if key in OWN_OPTIONS:
+        raise argparse.ArgumentTypeError(f"{pair!r}: {key} has its own option, use {OWN_OPTIONS[key]}")
+    if not sep or key not in allowed:
+        raise argparse.ArgumentTypeError(f"{pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(allowed)}")
+    try:
+        return key, convert_field(key, text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{pair!r}: {err}") from None
 
 
 def parse_fields(pairs: list[str]) -> dict:
-    """``["dream_steps=0", "fidelity=corrected"]`` -> config fields (values read as JSON when they
-    parse, else as text)."""
-    from .training import TrainConfig
-
-    allowed = [f.name for f in dataclasses.fields(TrainConfig)]
+    """``["dream_steps=0", "mismatch_cv=0.1"]`` -> config fields (:func:`parse_set`); a field given
+    twice raises ``argparse.ArgumentTypeError``."""
     out = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or key not in allowed:
-            raise SystemExit(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(allowed)}")
-        try:
-            out[key] = json.loads(text)
-        except json.JSONDecodeError:
-            out[key] = text
+    for key, value in (parse_set(p) if isinstance(p, str) else p for p in pairs):
+        if key in out:
+            raise argparse.ArgumentTypeError(f"--set gives {key} twice")
+        out[key] = value
     return out
 
 
+def _field_option(name: str):
+    """An argparse type for the option of config field ``name``: converted by the field's type and
+    checked against its range (:class:`~neurodream.training.TrainConfig`)."""
+    def convert(text: str):
+        from .training import TrainConfig
+
+        try:
+            value = convert_field(name, text)
+            TrainConfig(**{name: value})
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+        return value
+
+    convert.__name__ = name
+    return convert
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of parallel runs, -1 for one per core")
+    return jobs
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``prog: error: ...``) with exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def _set_help() -> str:
+    from .training import TrainConfig
+
+    types = field_types()
+    listed = ", ".join(f"{f.name} ({types[f.name]}, default {f.default!r})" for f in dataclasses.fields(TrainConfig)
+                       if f.name not in OWN_OPTIONS)
+    return ("other config fields as FIELD=VALUE, each value converted by the field's type (bool: "
+            f"true/false, yes/no, 1/0; dict: a JSON object or null): {listed}").replace("%", "%%")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--games", type=_field_option("games"), default=2000, help="real games per run")
+    p.add_argument("--fidelity", choices=["paper", "corrected"], default="paper",
+                   help="world-model wiring: the released code's, or with the action generators connected")
+    p.add_argument("--set", nargs="+", type=parse_set, default=[], metavar="FIELD=VALUE", help=_set_help())
+    p.add_argument("--out", default="data", help="folder of the result files (created if missing)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``neurodream`` command line (subcommands ``train`` and ``sweep``)."""
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    parser = _Parser(prog="neurodream", description=__doc__.splitlines()[0], formatter_class=fmt)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    tr = sub.add_parser("train", help="one training run on the emulated chip", formatter_class=fmt)
+    tr.add_argument("--condition", choices=["baseline", "dreaming"], default="baseline", help="training condition")
+    tr.add_argument("--seed", type=_field_option("seed"), default=0, help="the run's random seed (>= 0)")
+    tr.add_argument("--wait-ms", type=_field_option("wait_ms"), default=10.0, help="ms per network step")
+    _add_common(tr)
+    sw = sub.add_parser("sweep", help="many runs in parallel, one cached file per run", formatter_class=fmt)
+    sw.add_argument("--conditions", nargs="+", choices=["baseline", "dreaming"], default=["baseline", "dreaming"],
+                    help="training conditions")
+    sw.add_argument("--seeds", type=parse_seeds, default="0-9", help="seeds, a range like 0-9 or a list like 0,3,5")
+    sw.add_argument("--wait-ms", type=_field_option("wait_ms"), nargs="+", default=[10.0],
+                    help="ms per network step, one or more")
+    sw.add_argument("--jobs", type=_jobs, default=-1, help="parallel local runs (-1: one per core)")
+    sw.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) instead of local cores")
+    sw.add_argument("--dry-run", action="store_true",
+                    help="list the missing runs and the estimate of their cost, compute nothing")
+    _add_common(sw)
+    return parser
+
+
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="neurodream")
-    sub = parser.add_subparsers(dest="command", required=True)
-    tr = sub.add_parser("train", help="one training run on the emulated chip")
-    tr.add_argument("--condition", choices=["baseline", "dreaming"], default="baseline")
-    tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--games", type=int, default=2000)
-    tr.add_argument("--wait-ms", type=float, default=10.0)
-    tr.add_argument("--fidelity", choices=["paper", "corrected"], default="paper")
-    tr.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", help="other config fields")
-    tr.add_argument("--out", default="data")
-    sw = sub.add_parser("sweep", help="many runs in parallel, one cached file per run")
-    sw.add_argument("--conditions", nargs="+", choices=["baseline", "dreaming"], default=["baseline", "dreaming"])
-    sw.add_argument("--seeds", default="0-9", help="'0-9' or '0,3,5'")
-    sw.add_argument("--games", type=int, default=2000)
-    sw.add_argument("--wait-ms", type=float, nargs="+", default=[10.0])
-    sw.add_argument("--fidelity", choices=["paper", "corrected"], default="paper")
-    sw.add_argument("--jobs", type=int, default=-1, help="parallel local runs (-1: one per core)")
-    sw.add_argument("--scheduler", default=None, help="Dask scheduler address instead of local cores")
-    sw.add_argument("--set", nargs="+", default=[], metavar="FIELD=VALUE", help="other config fields")
-    sw.add_argument("--out", default="data")
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); bad input exits with status 2."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    fields = {"fidelity": args.fidelity, **parse_fields(args.set)}
+    command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    try:
+        fields = {"fidelity": args.fidelity, **parse_fields(args.set)}
+        if args.command == "sweep":
+            from .sweep import grid
+
+            configs = grid(conditions=args.conditions, seeds=args.seeds, wait_ms=args.wait_ms,
+                           games=args.games, **fields)
+        else:
+            from .training import TrainConfig
+
+            configs = [TrainConfig(condition=args.condition, seed=args.seed, games=args.games,
+                                   wait_ms=args.wait_ms, **fields)]
+            _check_out(args.out)  # a sweep checks its folder itself, when runs are missing
+    except (ValueError, argparse.ArgumentTypeError) as err:
+        command.error(str(err))
+    _note_if_no_learning(configs, command)
     if args.command == "sweep":
-        from .sweep import grid, load_results, sweep
+        _sweep(configs, args, command)
+    else:
+        _train(configs[0], args)
 
-        configs = grid(conditions=args.conditions, seeds=parse_seeds(args.seeds), wait_ms=args.wait_ms,
-                       games=args.games, **fields)
-        sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler)
-        table = load_results(args.out, games=args.games, **fields)
-        last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
-        print("mean return of the last 50 games (mean +- SD over seeds):")
-        print(last.groupby(["condition", "wait_ms"]).agg(["mean", "std", "count"]).to_string())
+
+def _note_if_no_learning(configs: list, command: argparse.ArgumentParser) -> None:
+    """Say on stderr when runs asked for are too short for the policy to learn (a valid request)."""
+    short = [c for c in configs if not c.learns]
+    if short:
+        c = short[0]
+        print(f"{command.prog}: note: no policy learning in {len(short)} of {len(configs)} runs: policy "
+              f"gradients start at game {c.learn_after_game + 1} (0-based; learn_after_game = "
+              f"{c.learn_after_game}) and --games is {c.games}", file=sys.stderr)
+
+
+def _check_out(out: str) -> None:
+    from .atomic_file import check_writable_folder
+
+    try:
+        check_writable_folder(out)
+    except ValueError as err:
+        raise ValueError(f"--out {err}") from None
+
+
+def _sweep(configs: list, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
+    from .sweep import load_configs, sweep
+
+    try:
+        sweep(configs, args.out, n_jobs=args.jobs, scheduler=args.scheduler, dry_run=args.dry_run)
+    except ValueError as err:  # refused before any run started (e.g. --out not writable)
+        command.error(str(err))
+    if args.dry_run:
         return
-    from .training import TrainConfig, checkpoint_path, save_run, train
+    table = load_configs(configs, args.out)  # exactly the runs asked for
+    last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
+    print("mean return of the last 50 games (mean +- SD over seeds):")
+    print(last.groupby(["condition", "wait_ms"]).agg(["mean", "std", "count"]).to_string())
 
-    cfg = TrainConfig(condition=args.condition, seed=args.seed, games=args.games, wait_ms=args.wait_ms, **fields)
+
+def _train(cfg, args: argparse.Namespace) -> None:
+    from .training import checkpoint_path, save_run, train
+
     table = train(cfg, checkpoint=checkpoint_path(cfg, args.out))  # Ctrl-C, then the same command resumes
     path = save_run(table, cfg, args.out)
     print(f"{path}: mean return of the last {min(50, len(table))} games "

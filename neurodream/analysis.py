@@ -25,13 +25,32 @@ def _keys(df: pd.DataFrame, keys) -> list[str]:
     return [k for k in keys if k in df]
 
 
+def _run_keys(table: pd.DataFrame) -> list[str]:
+    """The :data:`RUN_KEYS` present in ``table``; where the table has a ``run`` column (as
+    :func:`neurodream.sweep.load_results` gives), ``ValueError`` if two runs share those keys, naming
+    the columns they differ in: they would be averaged together as one run."""
+    keys = _keys(table, RUN_KEYS)
+    if "run" not in table:
+        return keys
+    runs = table.groupby(keys, dropna=False)["run"].nunique()
+    if (runs > 1).any():
+        key = runs.index[runs > 1][0]
+        same = table.loc[table.set_index(keys).index == key]
+        per_run = same.groupby("run").nunique(dropna=False)
+        differ = [c for c in per_run if (per_run[c] == 1).all() and same[c].nunique(dropna=False) > 1]
+        raise ValueError(f"{runs[key]} runs share {dict(zip(keys, key if isinstance(key, tuple) else (key,)))} "
+                         f"but differ in {', '.join(differ) or 'their config'}: select one setting "
+                         "or label each with a 'setting' column")
+    return keys
+
+
 def learning_curves(table: pd.DataFrame, *, block: int = BLOCK_GAMES, savgol=SAVGOL) -> pd.DataFrame:
     """One row per run and block: ``game`` (games played at the block's end), ``mean_return`` and
     ``smoothed`` (Savitzky-Golay over the run's blocks when it has at least ``savgol[0]`` of them,
     else the block means themselves)."""
     from scipy.signal import savgol_filter
 
-    keys = _keys(table, RUN_KEYS)
+    keys = _run_keys(table)
     t = table.assign(block=table.game // block)
     curves = t.groupby([*keys, "block"], as_index=False)["return"].mean().rename(columns={"return": "mean_return"})
     curves["game"] = (curves.block + 1) * block
@@ -54,7 +73,7 @@ def curve_bands(curves: pd.DataFrame, column: str = "smoothed") -> pd.DataFrame:
 def final_performance(table: pd.DataFrame, last: int = FINAL_GAMES) -> pd.DataFrame:
     """Per run: mean return of its last ``last`` games (``final_return``) and, where the table has
     it, the mean policy entropy over those games (``final_entropy``, nats; ln 3 = uniform)."""
-    keys = _keys(table, RUN_KEYS)
+    keys = _run_keys(table)
     n = table.groupby(keys)["game"].transform("max")
     tail = table[table.game > n - last]
     columns = ["return", "policy_entropy"] if "policy_entropy" in table else ["return"]

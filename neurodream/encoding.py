@@ -17,7 +17,8 @@ import functools
 import numpy as np
 
 from .chip import Stimulus
-from .chip.stimulus import PAPER_ISI_BASE, poisson_events, to_ticks
+from .chip.limits import MAX_STIMULUS_EVENTS
+from .chip.stimulus import PAPER_ISI_BASE, check_event_count, poisson_events, to_ticks
 
 N_VARIABLES = 4
 CELLS_PER_VARIABLE = 10
@@ -32,6 +33,10 @@ ACTION_ACTIVITY = 150.0
 active place cell (``int(7000 / (20 sqrt(2 pi)) / 33)``)."""
 RATE_QUANTUM_HZ = 33.0
 """Activity per spike of a train: n = int(a / 33) spikes spread over 1/33 s."""
+MAX_PLACE_CELL_SPIKES = N_STATE_GENERATORS * int(PLACE_GAIN / (PLACE_SIGMA * np.sqrt(2.0 * np.pi)) / RATE_QUANTUM_HZ)
+"""At most this many place-cell events in one step's program (every cell at its peak activity)."""
+MAX_ACTION_ACTIVITY = (MAX_STIMULUS_EVENTS - MAX_PLACE_CELL_SPIKES + 1) * RATE_QUANTUM_HZ - 1.0
+"""Largest action activity whose train fits, with the place cells', in one FPGA stimulus."""
 
 
 def place_cell_activity(state) -> np.ndarray:
@@ -77,6 +82,7 @@ def _trains(n: tuple[int, ...]) -> Stimulus:
     # The stimulus depends on the state only through the spike numbers, which repeat a lot in a game:
     # build each program once (Stimulus is immutable), from the trains' ticks, which are valid by
     # construction (a dream's states miss this cache at every step).
+    check_event_count(sum(n))  # before allocating: an absurd activity would exhaust the memory
     ids = np.repeat(np.arange(len(n), dtype=np.int64), n)
     ticks = np.concatenate([_train_ticks(k) for k in n])
     # Trains of one spike each put every event at t = 0: such a program has no period (the released

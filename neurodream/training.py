@@ -18,9 +18,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+import numbers
 import pickle
 import time
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +32,10 @@ from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.calibration import DREAMING_AGENT_PULSE
-from .atomic_file import write_atomically
-from .encoding import ACTION_ACTIVITY, encode, randomise
-from .networks import AGENT_CHIP_CORES, N_HIDDEN, build_paper_chip
+from .chip.limits import MAX_STIMULUS_EVENTS
+from .atomic_file import check_writable_folder, strict_json, write_atomically
+from .encoding import ACTION_ACTIVITY, MAX_ACTION_ACTIVITY, encode, randomise
+from .networks import AGENT_CHIP_CORES, FIDELITY_MODES, N_HIDDEN, build_paper_chip
 from .pong import Pong
 from .readouts import Policy, WorldModel
 from .seeding import stream
@@ -61,33 +65,14 @@ class TrainConfig:
     action_activity: float = ACTION_ACTIVITY
 
     def __post_init__(self):
-        # an int given for a float field (wait_ms=20, from a command line or papermill) names the same
-        # run as the float: store the float, so the run's file name does not depend on how it was typed
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(f.default, float) and isinstance(value, int) and not isinstance(value, bool):
-                object.__setattr__(self, f.name, float(value))
-        if self.condition not in CONDITIONS:
-            raise ValueError(f"unknown condition {self.condition!r}; allowed: {', '.join(CONDITIONS)}")
-        if not (isinstance(self.games, int) and self.games >= 1):
-            raise ValueError(f"games = {self.games!r} must be a positive integer")
-        if not self.wait_ms > 0:
-            raise ValueError(f"wait_ms = {self.wait_ms!r} must be positive (ms per network step)")
-        for name in ("dream_steps", "dreams_per_game"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 0):
-                raise ValueError(f"{name} = {value!r} must be a non-negative integer")
-        if not self.input_jitter_ms >= 0:
-            raise ValueError(f"input_jitter_ms = {self.input_jitter_ms!r} must be >= 0 (SD of the jitter, ms)")
-        if not (np.isfinite(self.action_activity) and self.action_activity > 0):
-            raise ValueError(f"action_activity = {self.action_activity!r} must be a positive activity "
-                             f"(the released code's is {ACTION_ACTIVITY})")
-        if self.action_activity != ACTION_ACTIVITY and self.fidelity != "corrected":
-            raise ValueError(f"action_activity = {self.action_activity!r} needs fidelity 'corrected': in "
-                             f"{self.fidelity!r} fidelity no neuron receives the action generators")
-        if self.poisson_input and self.input_jitter_ms:
-            raise ValueError("poisson_input and input_jitter_ms exclude each other: Poisson trains have no "
-                             "regular times to jitter")
+        _normalise_numbers(self)
+        _check_fields(self)
+
+    @property
+    def learns(self) -> bool:
+        """Whether the policy learns at all: policy gradients count from game ``learn_after_game + 1``
+        on (0-based), so a run needs more than ``learn_after_game + 1`` games."""
+        return self.games > self.learn_after_game + 1
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -96,6 +81,76 @@ class TrainConfig:
         """The fields that differ from their defaults (what names a run: see :func:`run_path`)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if f.name == "condition" or getattr(self, f.name) != f.default}
+
+
+MAX_WAIT_MS = 1000.0
+"""Longest network step accepted (ms); the paper used 10-50 ms."""
+MAX_MISMATCH_CV = 1.0
+"""Largest device-mismatch CV accepted (100 %; the DYNAP-SE literature quotes 10-20 %)."""
+
+
+def _normalise_numbers(cfg: TrainConfig) -> None:
+    """Store integer-like values of int fields as ``int`` and real values of float fields as ``float``
+    (numpy scalars, or 20 for 20.0 ms from a command line or papermill), so a run's file name does
+    not depend on how a value was typed. Booleans are left alone (and refused by :func:`_check_fields`)."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, (bool, np.bool_)):
+            continue
+        if isinstance(f.default, int) and not isinstance(f.default, bool) and isinstance(value, numbers.Integral):
+            object.__setattr__(cfg, f.name, int(value))
+        elif isinstance(f.default, float) and isinstance(value, numbers.Real):
+            object.__setattr__(cfg, f.name, float(value))
+
+
+def _check_int(cfg: TrainConfig, name: str, low: int, what: str) -> None:
+    value = getattr(cfg, name)
+    if type(value) is not int or value < low:
+        raise ValueError(f"{name} = {value!r} must be an integer >= {low} ({what})")
+
+
+def _check_float(cfg: TrainConfig, name: str, low: float, high: float, what: str, *, open_low: bool = False) -> None:
+    value = getattr(cfg, name)
+    ok = type(value) is float and math.isfinite(value) and (value > low if open_low else value >= low) and value <= high
+    if not ok:
+        bound = f"{'>' if open_low else '>='} {low:g} and <= {high:g}"
+        raise ValueError(f"{name} = {value!r} must be a finite number {bound} ({what})")
+
+
+def _check_fields(cfg: TrainConfig) -> None:
+    """``ValueError`` naming the first field of ``cfg`` out of its type or range."""
+    if not (isinstance(cfg.condition, str) and cfg.condition in CONDITIONS):
+        raise ValueError(f"unknown condition {cfg.condition!r}; allowed: {', '.join(CONDITIONS)}")
+    if not (isinstance(cfg.fidelity, str) and cfg.fidelity in FIDELITY_MODES):
+        raise ValueError(f"unknown fidelity {cfg.fidelity!r}; allowed: {', '.join(FIDELITY_MODES)}")
+    _check_int(cfg, "seed", 0, "the run's random seed")
+    _check_int(cfg, "games", 1, "real games played")
+    _check_int(cfg, "awake_steps", 1, "real steps per game at most")
+    _check_int(cfg, "dream_steps", 0, "steps per dream")
+    _check_int(cfg, "dreams_per_game", 0, "dreams after each game")
+    _check_int(cfg, "learn_after_game", -1, "policy gradients from game learn_after_game + 1 on, 0-based")
+    _check_float(cfg, "wait_ms", 0.0, MAX_WAIT_MS, "ms per network step", open_low=True)
+    _check_float(cfg, "policy_lr", 0.0, math.inf, "the policy's learning rate")
+    _check_float(cfg, "mismatch_cv", 0.0, MAX_MISMATCH_CV, "device mismatch CV; 0.2 means 20 %")
+    _check_float(cfg, "input_jitter_ms", 0.0, math.inf, "SD of the input spike jitter, ms")
+    _check_float(cfg, "action_activity", 0.0, MAX_ACTION_ACTIVITY, "the action generator's activity, "
+                 f"at most what fits the FPGA's stimulus of {MAX_STIMULUS_EVENTS} events; the released "
+                 f"code's is {ACTION_ACTIVITY}", open_low=True)
+    if not isinstance(cfg.poisson_input, bool):
+        raise ValueError(f"poisson_input = {cfg.poisson_input!r} must be True or False")
+    if cfg.calibration is not None:
+        if not isinstance(cfg.calibration, Mapping):
+            raise ValueError(f"calibration = {cfg.calibration!r} must be None or a Calibration.to_dict() record")
+        try:
+            Calibration.from_dict(cfg.calibration)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"calibration: {err}") from None
+    if cfg.action_activity != ACTION_ACTIVITY and cfg.fidelity != "corrected":
+        raise ValueError(f"action_activity = {cfg.action_activity!r} needs fidelity 'corrected': in "
+                         f"{cfg.fidelity!r} fidelity no neuron receives the action generators")
+    if cfg.poisson_input and cfg.input_jitter_ms:
+        raise ValueError("poisson_input and input_jitter_ms exclude each other: Poisson trains have no "
+                         "regular times to jitter")
 
 
 def calibration_for(cfg: TrainConfig) -> Calibration:
@@ -197,19 +252,24 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
     ``observer``, when given, is called after every awake step that has a world model (dreaming
     condition) with one :class:`ModelStep`: what the model saw, predicted and should have predicted.
 
-    With ``checkpoint`` (a file path), the run's whole state is saved there atomically every
-    ``checkpoint_every`` games, and a run started again with the same file resumes after the last
-    saved game with exactly the results of an uninterrupted run. The file is removed at the end.
+    With ``checkpoint`` (a file path; its folder is checked for writing before the first game), the
+    run's whole state is saved there atomically every ``checkpoint_every`` games and once more at
+    the end, and a run started again with the same file resumes after the last saved game with
+    exactly the results of an uninterrupted run (a finished one returns at once). The file is kept:
+    :func:`save_run` removes it once the result is on disk, so a failed final write loses no game.
     """
     if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
         raise ValueError(f"checkpoint_every = {checkpoint_every!r} must be a positive number of games")
     dreaming = cfg.condition == "dreaming"
     state_file = Path(checkpoint) if checkpoint is not None else None
+    if state_file is not None:
+        check_writable_folder(state_file.parent)
     saved = _load_checkpoint(state_file, cfg) if state_file is not None else None
     if saved:
         rows, policy, model, runner, log = saved
         env = Pong(cfg.seed)
-        env.replay(log)  # the environment cannot be pickled: rebuild it from its call log
+        if len(rows) < cfg.games:
+            env.replay(log)  # the environment cannot be pickled: rebuild it from its call log
     else:
         runner = PaperChipRunner(cfg)
         env = Pong(cfg.seed)
@@ -275,8 +335,8 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
             "wall_s": time.perf_counter() - t0,
         })
     env.close()
-    if state_file is not None:
-        state_file.unlink(missing_ok=True)
+    if state_file is not None and start < cfg.games:
+        _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log)
     table = pd.DataFrame(rows)
     table.attrs["config"] = cfg.to_dict()
     table.attrs["policy_J"] = policy.J.tolist()
@@ -285,28 +345,34 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
 
 
 def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log) -> None:
-    from . import __version__
+    from . import __version__, code_fingerprint
 
-    payload = {"config": cfg.to_dict(), "version": __version__, "rows": rows, "policy": policy,
-               "model": model, "runner": runner, "env_log": list(log)}
+    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(), "rows": rows,
+               "policy": policy, "model": model, "runner": runner, "env_log": list(log)}
     write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _load_checkpoint(path: Path, cfg: TrainConfig):
-    """The saved state of run ``cfg``, or None (no file, another config or version: start afresh)."""
-    from . import __version__
+    """The saved state of run ``cfg``, or None (no file, another config, or written by other code,
+    i.e. another :func:`neurodream.code_fingerprint`: start afresh, with a warning naming the file)."""
+    from . import code_fingerprint
 
     if not path.exists():
         return None
     try:
         with open(path, "rb") as f:
             payload = pickle.load(f)
-        same = payload["config"] == cfg.to_dict() and payload["version"] == __version__
+        same_config = payload["config"] == cfg.to_dict()
+        same_code = payload.get("code") == code_fingerprint()
     except Exception as err:  # noqa: BLE001 - any unreadable checkpoint only costs a restart
         warnings.warn(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); starting afresh", stacklevel=3)
         return None
-    if not same:
-        warnings.warn(f"checkpoint {path} belongs to another config or version; starting afresh", stacklevel=3)
+    if not same_config:
+        warnings.warn(f"checkpoint {path} belongs to another config; starting afresh", stacklevel=3)
+        return None
+    if not same_code:
+        warnings.warn(f"checkpoint {path} was written by other code (the neurodream source has changed "
+                      "since); starting afresh", stacklevel=3)
         return None
     return payload["rows"], payload["policy"], payload["model"], payload["runner"], payload["env_log"]
 
@@ -407,23 +473,32 @@ def checkpoint_path(cfg: TrainConfig, directory: Path | str) -> Path:
 
 
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:
-    """Write :func:`run_path` atomically: config, library version, per-game rows."""
-    from . import __version__
+    """Write :func:`run_path` atomically, as strict JSON (NaN as null): config, library version, code
+    fingerprint, calibration, per-game rows, final weights; then remove the run's checkpoint
+    (:func:`checkpoint_path`), which is no longer needed."""
+    from . import __version__, code_fingerprint
 
-    payload = {"config": cfg.to_dict(), "version": __version__,
+    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(),
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
-    return write_atomically(run_path(cfg, directory), json.dumps(payload))
+    path = write_atomically(run_path(cfg, directory), strict_json(payload))
+    checkpoint_path(cfg, directory).unlink(missing_ok=True)
+    return path
 
 
 def load_run(path: Path | str) -> pd.DataFrame:
-    """Read a run written by :func:`save_run`; a corrupt file raises ``ValueError`` naming it."""
+    """Read a run written by :func:`save_run` (null, or in older files a bare NaN, as NaN); a corrupt
+    file raises ``ValueError`` naming it."""
     try:
         payload = json.loads(Path(path).read_text())
         table = pd.DataFrame(payload["table"])
+        for col in table.columns:  # a column of nulls only (e.g. a baseline's model errors) is NaN
+            if table[col].dtype == object and table[col].isna().all():
+                table[col] = np.nan
         # fields added since the run was written take their defaults (which reproduce the old behaviour)
         table.attrs["config"] = TrainConfig(**payload["config"]).to_dict()
         table.attrs["version"] = payload["version"]
+        table.attrs["code"] = payload.get("code")
         table.attrs["calibration"] = payload.get("calibration")
         table.attrs["policy_J"] = payload.get("policy_J")
         table.attrs["model_W"] = payload.get("model_W")

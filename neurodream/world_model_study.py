@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic_file import write_atomically
+from .atomic_file import strict_json, write_atomically
 from .encoding import place_cell_activity
 from .readouts import state_change_target
 from .training import STATE_NAMES, ModelStep, TrainConfig, calibration_record, run_path, train
@@ -143,6 +143,6 @@ def cached_skill(cfg: TrainConfig, data_dir: Path | str, *, progress: bool = Fal
         if same:
             return table
     table = skill(record_world_model(cfg, progress=progress))
-    write_atomically(path, json.dumps({"config": cfg.to_dict(), "calibration": calibration_record(cfg),
-                                       "skill": table.to_dict(orient="list")}))
+    write_atomically(path, strict_json({"config": cfg.to_dict(), "calibration": calibration_record(cfg),
+                                        "skill": table.to_dict(orient="list")}))
     return table

@@ -105,3 +105,32 @@ def test_agent_pulse_calibration_sets_the_agent_cores_in_both_setups():
         agent_pulse_calibration((9, 45))
     with pytest.raises(ValueError, match="must be a"):
         agent_pulse_calibration((5,))
+
+
+INF = float("inf")
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"kappa": INF}, "kappa = inf"), ({"kappa": float("nan")}, "kappa = nan"), ({"kappa": 2.0}, "kappa = 2.0"),
+    ({"C_syn_F": (INF, 25e-12, 25e-12, 25e-12)}, r"C_syn_F\[0\] = inf"),
+    ({"C_syn_F": (25e-12, 25e-12, 1e-14, 25e-12)}, r"C_syn_F\[2\] = 1e-14"),
+    ({"C_syn_F": (25e-12,) * 3}, "C_syn_F.*4"), ({"C_mem_F": 1.0}, "C_mem_F = 1.0"),
+    ({"bias_scale": {"IF_TAU1_N": INF}}, r"bias_scale\['IF_TAU1_N'\] = inf"),
+    ({"bias_scale": {"IF_TAU1_N": 1e3}}, r"bias_scale\['IF_TAU1_N'\] = 1000.0"),
+    ({"thermal_voltage_V": 1.0}, "thermal_voltage_V = 1.0"), ({"dark_current_A": True}, "dark_current_A = True"),
+    ({"spike_threshold_A": "1e-9"}, "spike_threshold_A = '1e-9'"), ({"V_switch_V": 1e6}, "V_switch_V = 1000000.0"),
+])
+def test_calibration_refuses_non_finite_and_absurd_values(changes, fragment):
+    with pytest.raises(ValueError, match=fragment) as err:
+        Calibration(**changes)
+    assert "between" in str(err.value) or "4" in str(err.value)
+
+
+def test_calibration_ranges_cover_every_number_and_the_values_in_use():
+    from neurodream.chip.calibration import BIAS_SCALE_RANGE, CALIBRATION_RANGES
+
+    numbers = {f for f, v in Calibration().to_dict().items() if isinstance(v, (float, list)) and f != "unset_biases"}
+    assert set(CALIBRATION_RANGES) == numbers - {"bias_scale"}
+    Calibration(feedback_gain_A=1e-30)  # switches the positive feedback off (tests, notebook 01)
+    Calibration(bias_scale={"IF_TAU1_N": 1e-5, "IF_TAU2_N": 1e-2}, dark_current_A=0.1e-12, reset_current_A=0.1e-12)
+    assert BIAS_SCALE_RANGE[1] == 1.0

@@ -97,3 +97,38 @@ def test_neuron_sources_are_refused_until_emulated():
     net.validate()
     with pytest.raises(NotImplementedError, match="on-chip"):
         Emulator(net)
+
+
+@pytest.mark.parametrize("times, ids, fragment", [
+    ([0.0], [100000], "spike generator id 100000 does not exist; allowed 0..1023"),
+    ([0.0, 0.001], [3, 1500], "spike generator id 1500 does not exist"),
+    ([0.0], [-1], "spike generator id -1 does not exist"),
+    ([0.0], [3.0], "generator ids must be integers"),
+    ([float("nan")], [3], "event times must be finite"),
+    ([0.0, 0.001], [3], "2 event times but 1 generator ids"),
+    ([0.01], [3], r"must lie in \[0, duration_s\)"),
+])
+def test_event_input_is_checked_before_the_window(times, ids, fragment):
+    net, post = _net()
+    net.connect_generator(3, int(post[0]), "AMPA")
+    chip = Emulator(net)
+    with pytest.raises(ValueError, match=fragment):
+        chip.run(0.01, events=(np.asarray(times), np.asarray(ids)))
+    assert chip.time_s == 0.0  # nothing ran
+    chip.run(0.01, events=(np.array([0.0, 0.005]), np.array([3, 3])))  # valid events still run
+
+
+def test_every_stimulus_respects_the_fpga_event_limit():
+    # encode() builds its programs from ticks, past from_spike_times: the limit must hold there too
+    from neurodream.encoding import MAX_ACTION_ACTIVITY, encode
+
+    state = [100.0, 100.0, 100.0, 100.0]
+    assert encode(state, 0, MAX_ACTION_ACTIVITY).ids.size <= 32766
+    with pytest.raises(ValueError, match=r"stimulus has 1515\d\d events; the FPGA stores at most 32766"):
+        encode(state, 0, 5e6)
+    with pytest.raises(ValueError, match="at most 32766"):
+        encode(state, 0, 1e12)  # refused before its 3e10 events are allocated
+    with pytest.raises(ValueError, match="at most 32766"):
+        Stimulus(times_s=np.zeros(32767), ids=np.zeros(32767, dtype=np.int64))
+    with pytest.raises(ValueError, match="2 event times but 3 generator ids"):
+        Stimulus(times_s=np.zeros(2), ids=np.zeros(3, dtype=np.int64))

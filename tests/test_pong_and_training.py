@@ -58,7 +58,7 @@ def test_bad_config_is_named():
         TrainConfig(condition="sleep")
     with pytest.raises(ValueError, match="action_activity = 1000.0 needs fidelity 'corrected'"):
         TrainConfig(condition="dreaming", action_activity=1000.0)
-    with pytest.raises(ValueError, match="action_activity = 0.0 must be a positive activity"):
+    with pytest.raises(ValueError, match="action_activity = 0.0 must be a finite number > 0"):
         TrainConfig(condition="dreaming", fidelity="corrected", action_activity=0.0)
 
 
@@ -115,8 +115,10 @@ def test_an_interrupted_run_resumes_with_the_results_of_an_uninterrupted_one(tmp
     monkeypatch.setattr(Pong, "step", real_step)
     assert ckpt.exists()
     resumed = train(cfg, progress=False, checkpoint=ckpt, checkpoint_every=2)
-    assert not ckpt.exists()
+    assert ckpt.exists()  # kept, now with every game, until save_run has written the result
     pd.testing.assert_frame_equal(whole.drop(columns="wall_s"), resumed.drop(columns="wall_s"))
+    finished = train(cfg, progress=False, checkpoint=ckpt)  # a finished run comes back whole
+    pd.testing.assert_frame_equal(resumed, finished)
     assert whole.attrs["policy_J"] == resumed.attrs["policy_J"] and whole.attrs["model_W"] == resumed.attrs["model_W"]
     # a checkpoint of another config, or an unreadable one, is not used
     from neurodream.training import _save_checkpoint
@@ -129,3 +131,35 @@ def test_an_interrupted_run_resumes_with_the_results_of_an_uninterrupted_one(tmp
     with pytest.warns(UserWarning, match="unreadable"):
         again = train(cfg, progress=False, checkpoint=ckpt)
     pd.testing.assert_frame_equal(whole.drop(columns="wall_s"), again.drop(columns="wall_s"))
+
+
+@pytest.mark.parametrize("fields, fragment", [
+    ({"awake_steps": 0}, "awake_steps = 0"), ({"awake_steps": -5}, "awake_steps = -5"),
+    ({"wait_ms": float("inf")}, "wait_ms = inf"), ({"wait_ms": float("nan")}, "wait_ms = nan"),
+    ({"wait_ms": 1e6}, "wait_ms = 1000000.0"), ({"seed": -1}, "seed = -1"), ({"seed": 1.5}, "seed = 1.5"),
+    ({"games": True}, "games = True"), ({"fidelity": "exact"}, "fidelity 'exact'"),
+    ({"learn_after_game": -2}, "learn_after_game = -2"), ({"learn_after_game": 2.0}, "learn_after_game = 2.0"),
+    ({"policy_lr": float("nan")}, "policy_lr = nan"), ({"policy_lr": -1e-3}, "policy_lr = -0.001"),
+    ({"mismatch_cv": -0.1}, "mismatch_cv = -0.1"), ({"mismatch_cv": float("inf")}, "mismatch_cv = inf"),
+    ({"mismatch_cv": 5.0}, "mismatch_cv = 5.0"), ({"calibration": "default"}, "calibration = 'default'"),
+    ({"calibration": {"kappa": -1}}, "calibration.*kappa"), ({"input_jitter_ms": float("inf")}, "input_jitter_ms = inf"),
+    ({"poisson_input": "no"}, "poisson_input = 'no'"), ({"dream_steps": True}, "dream_steps = True"),
+    ({"dreams_per_game": 1.0}, "dreams_per_game = 1.0"), ({"condition": 0}, "unknown condition 0"),
+    ({"fidelity": "corrected", "action_activity": 5e6}, "action_activity = 5000000.0.*32766"),
+    ({"wait_ms": "10"}, "wait_ms = '10'"),
+])
+def test_every_config_field_is_validated(fields, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        TrainConfig(**{"condition": "dreaming", **fields})
+
+
+def test_valid_configs_keep_their_values_and_names():
+    import numpy as np_
+
+    from neurodream.training import run_path
+
+    cfg = TrainConfig(seed=np_.int64(3), wait_ms=20, games=np_.int32(5), learn_after_game=-1, policy_lr=0)
+    assert (cfg.seed, cfg.wait_ms, cfg.games, cfg.policy_lr) == (3, 20.0, 5, 0.0)
+    assert type(cfg.seed) is int and type(cfg.wait_ms) is float and type(cfg.policy_lr) is float
+    assert run_path(cfg, "d") == run_path(TrainConfig(seed=3, wait_ms=20.0, games=5, learn_after_game=-1,
+                                                      policy_lr=0.0), "d")

@@ -10,6 +10,7 @@ emulator notebook shows how the spike counts depend on the uncertain ones.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -30,6 +31,40 @@ PAPER_MODEL_PULSE = (4, 45)
 DREAMING_AGENT_PULSE = (5, 62)
 """PULSE_PWLK_P of the agent cores when the world model shares the chip (the dreaming setup), where
 each state is held for two windows; see ``CALIBRATION_SOURCES['core_unset_biases']``."""
+
+
+_CAPACITOR = (1e-13, 1e-9, "0.1 pF to 1 nF, on-chip capacitors (synapse capacitors of 10 fF break "
+              "the DPI pulse solver)")
+_CURRENT = (1e-15, 1e-5, "1 fA to 10 uA, the range of the chip's bias currents")
+CALIBRATION_RANGES: Mapping[str, tuple[float, float, str]] = _frozen({
+    "thermal_voltage_V": (0.01, 0.05, "kT/q from about 116 K to 580 K"),
+    "kappa": (0.1, 1.0, "the subthreshold slope factor, at most 1 in any MOS transistor"),
+    "dark_current_A": (1e-18, 1e-9, "1 aA to 1 nA"),
+    "C_mem_F": _CAPACITOR, "C_syn_F": _CAPACITOR, "C_ahp_F": _CAPACITOR, "C_ref_F": _CAPACITOR,
+    "C_pulse_F": _CAPACITOR,
+    "V_switch_V": (0.05, 5.0, "a switching voltage below a supply of a few volts"),
+    "ahp_pulse_fraction": (1e-6, 10.0, "the AHP pulse as a fraction of the synaptic pulse width"),
+    "spike_threshold_A": _CURRENT,
+    "reset_current_A": (1e-18, 1e-5, "1 aA to 10 uA"),
+    "feedback_gain_A": (1e-40, 1e-5, "up to 10 uA; 1e-30 switches the positive feedback off"),
+    "feedback_threshold_A": _CURRENT,
+    "feedback_slope_A": _CURRENT,
+})
+"""Plausible range ``(low, high, reason)`` of each number of a :class:`Calibration` (SI units): far
+wider than any published value, narrow enough to refuse what the emulator cannot run in reasonable
+time or at all. A value outside (or not finite) raises ``ValueError`` naming it."""
+BIAS_SCALE_RANGE = (1e-9, 1.0)
+"""Range of a ``bias_scale`` factor: a LowBias scale can only make a bias smaller (the emulator's
+time per window grows with it: 0.4 s per 10 ms window of the paper chip at 1, 4 s at 10)."""
+
+
+def _check_number(label: str, value: Any, low: float, high: float, reason: str) -> float:
+    """``value`` as a float if it is a finite number in ``[low, high]``; ``ValueError`` naming ``label``."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not (ok and low <= value <= high):
+        raise ValueError(f"calibration {label} = {value!r}: must be a finite number between {low:g} and "
+                         f"{high:g} ({reason})")
+    return float(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,21 +106,18 @@ class Calibration:
     """Per-core values of unset biases, keyed ``"chip:core"``; they override :attr:`unset_biases`."""
 
     def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if field.name in ("bias_scale", "unset_biases", "core_unset_biases", "C_syn_F"):
-                continue
-            if not (isinstance(value, (int, float)) and value > 0):
-                raise ValueError(f"calibration {field.name} = {value!r}: must be a positive number")
-        if len(self.C_syn_F) != 4 or any(not c > 0 for c in self.C_syn_F):
-            raise ValueError(f"calibration C_syn_F = {self.C_syn_F!r}: need 4 positive capacitances (F)")
-        object.__setattr__(self, "C_syn_F", tuple(float(c) for c in self.C_syn_F))
+        for name, (low, high, reason) in CALIBRATION_RANGES.items():
+            if name != "C_syn_F":
+                _check_number(name, getattr(self, name), low, high, reason)
+        if isinstance(self.C_syn_F, (str, bytes)) or len(self.C_syn_F) != 4:
+            raise ValueError(f"calibration C_syn_F = {self.C_syn_F!r}: need 4 capacitances (F), one per synapse type")
+        syn = tuple(_check_number(f"C_syn_F[{k}]", c, *CALIBRATION_RANGES["C_syn_F"]) for k, c in enumerate(self.C_syn_F))
+        object.__setattr__(self, "C_syn_F", syn)
         scale = {}
         for name, factor in dict(self.bias_scale).items():
             check_bias_name(name)
-            if not factor > 0:
-                raise ValueError(f"calibration bias_scale[{name!r}] = {factor!r}: must be > 0")
-            scale[name] = float(factor)
+            scale[name] = _check_number(f"bias_scale[{name!r}]", factor, *BIAS_SCALE_RANGE,
+                                        "a LowBias scale can only make a bias smaller")
         object.__setattr__(self, "bias_scale", _frozen(scale))
         unset = {}
         for name, code in dict(self.unset_biases).items():

@@ -28,7 +28,7 @@ from .circuits import CoreCircuit, core_circuit, dpi_tau, switch_time
 from .limits import SynapseType
 from .mismatch import DEFAULT_MISMATCH_CV, lognormal_factors
 from .network import Network
-from .stimulus import Stimulus
+from .stimulus import Stimulus, check_events
 
 ENGINES = ("fast", "reference")
 DEFAULT_RK4_STEP_S = 1e-3
@@ -292,6 +292,8 @@ class Emulator:
             raise ValueError(f"duration {duration_s!r} must be a positive number of seconds")
         if stimulus is not None and events is not None:
             raise ValueError("give a stimulus or events, not both")
+        if events is not None:
+            events = check_events(events, duration_s)
         t0 = self.time_s
         t1 = t0 + duration_s
         if stimulus is not None:

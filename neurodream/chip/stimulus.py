@@ -46,6 +46,37 @@ def _check_ids(ids: np.ndarray) -> np.ndarray:
     return ids.astype(np.int64)
 
 
+def check_events(events, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """``events`` = (times from the window start in s, generator ids) as :meth:`Emulator.run
+    <neurodream.chip.emulator.Emulator.run>` takes them, checked: 1-D and of equal length, integer
+    ids of existing generators, finite times in ``[0, duration_s)``. Returns (float times, int64 ids);
+    ``ValueError`` naming the first problem otherwise."""
+    try:
+        times, ids = events
+    except (TypeError, ValueError):
+        raise ValueError("events must be a pair (times in s, generator ids)") from None
+    times, ids = np.atleast_1d(np.asarray(times)), np.atleast_1d(np.asarray(ids))
+    if times.ndim != 1 or times.shape != ids.shape:
+        raise ValueError(f"{times.size} event times but {ids.size} generator ids (need two 1-D arrays of one length)")
+    ids = _check_ids(ids)
+    if times.size and not np.issubdtype(times.dtype, np.number):
+        raise ValueError(f"event times must be numbers of seconds, got dtype {times.dtype}")
+    times = times.astype(float)
+    if not np.all(np.isfinite(times)):
+        raise ValueError("event times must be finite numbers of seconds")
+    if times.size and (times.min() < 0 or times.max() >= duration_s):
+        raise ValueError("event times must lie in [0, duration_s)")
+    return times, ids
+
+
+def check_event_count(n_events: int) -> None:
+    """``ValueError`` if a program of ``n_events`` events does not fit the FPGA's stimulus memory
+    (:data:`~.limits.MAX_STIMULUS_EVENTS`). :class:`Stimulus` applies it to every program; builders
+    call it before allocating one."""
+    if n_events > MAX_STIMULUS_EVENTS:
+        raise ValueError(f"stimulus has {n_events} events; the FPGA stores at most {MAX_STIMULUS_EVENTS}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Stimulus:
     """A stimulus program for the FPGA spike generator, quantised as the hardware stores it.
@@ -62,6 +93,12 @@ class Stimulus:
     repeat: bool = False
     _played: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
     """:meth:`events` per duration, computed once: a training run plays the same program every step."""
+
+    def __post_init__(self) -> None:
+        # every program passes here, however it was built: the FPGA's memory limit holds for all
+        if np.shape(self.times_s) != np.shape(self.ids) or np.ndim(self.ids) != 1:
+            raise ValueError(f"{np.size(self.times_s)} event times but {np.size(self.ids)} generator ids")
+        check_event_count(np.size(self.ids))
 
     @classmethod
     def from_spike_times(
@@ -85,16 +122,14 @@ class Stimulus:
             raise ValueError("spike times must be finite numbers of seconds")
         if times.size and times.min() < 0:
             raise ValueError(f"spike time {times.min()} s is negative; times start at 0")
-        if times.size > MAX_STIMULUS_EVENTS:
-            raise ValueError(
-                f"stimulus has {times.size} events; the FPGA stores at most {MAX_STIMULUS_EVENTS}"
-            )
         return cls._from_ticks(ids, to_ticks(times, isi_base), isi_base, repeat)
 
     @classmethod
     def _from_ticks(cls, ids: np.ndarray, ticks: np.ndarray, isi_base: int, repeat: bool) -> "Stimulus":
         # the program from valid generator ids (int64) and event times in ISI units (ticks >= 0):
-        # sorted by time (stable), ISIs checked against the FPGA's 16 bits
+        # sorted by time (stable), ISIs checked against the FPGA's 16 bits; the number of events is
+        # checked by __post_init__, and first here (sorting 10^7 events only to refuse them wastes time)
+        check_event_count(ids.size)
         unit = isi_unit_s(isi_base)
         order = np.argsort(ticks, kind="stable")
         ticks, ids = ticks[order], ids[order]
