@@ -235,16 +235,18 @@ def replace_readme_block(readme, key: str, md: str) -> bool:
 
 def write_summary(summary: pd.DataFrame, directory, label: str, readme=None) -> None:
     """Write ``summary_<label>.csv``/``.md`` into ``directory`` (``label``: the world model's variant,
-    e.g. ``paper``, ``corrected``); for ``paper`` also replace the README's block between the summary
-    markers with the table (numbers come from here)."""
+    e.g. ``paper``, ``corrected``); given a ``readme``, also replace its block between the summary
+    markers with the table (notebook 04 passes the README only for its committed defaults:
+    :func:`neurodream.outputs.notebook_outputs`)."""
     from pathlib import Path
 
     directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
     summary.to_csv(directory / f"summary_{label}.csv", index=False)
     md = markdown_table(summary)
     (directory / f"summary_{label}.md").write_text(md + "\n")
-    if label == "paper":
-        replace_readme_block(readme or directory.parent / "README.md", "summary", md)
+    if readme is not None:
+        replace_readme_block(readme, "summary", md)
 
 
 def _has_tabulate() -> bool:

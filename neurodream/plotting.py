@@ -18,13 +18,6 @@ def use_style() -> None:
                          "axes.spines.right": False, "figure.constrained_layout.use": True})
 
 
-def figure_dir(quick: bool) -> Path:
-    """figures/, or figures/quick/ (not committed) for the small runs of ``make figures QUICK=1``."""
-    out = FIGURES / "quick" if quick else FIGURES
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def save(fig, name: str, directory: Path | str | None = None) -> Path:
     """Write ``name``.png and ``name``.pdf (figures/ by default); returns the PNG path."""
     out = Path(directory) if directory is not None else FIGURES

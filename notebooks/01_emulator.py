@@ -33,11 +33,12 @@ from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calib
                              Emulator, Network, Stimulus, code_for_current, core_circuit)
 from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
 from neurodream.pong import random_states
-from neurodream.plotting import figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import save, use_style
 from neurodream.training import agent_pulse_calibration
 
 use_style()
-OUT = figure_dir(quick)
+OUT = notebook_outputs("01_emulator", globals()).figures
 N_STATES = 6 if quick else 40
 FI_NEURONS = 5 if quick else 40
 cal = Calibration()

@@ -30,14 +30,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.sweep import data_dir, run_study
 from neurodream.training import STATE_NAMES, load_run, play_game, run_path, spike_raster
 
 use_style()
+OUT, DATA = notebook_outputs("02_baseline", globals()).figures, data_dir(quick)
 if quick:
     seeds, games = 2, 3
-OUT, DATA = figure_dir(quick), data_dir(quick)
 configs, table = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
 print(f"{table.seed.nunique()} runs x {games} games; random policy: {random_mean:.2f} +- {random_sd:.2f} per game")

@@ -32,15 +32,16 @@ import numpy as np
 import pandas as pd
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.sweep import data_dir, run_study
 from neurodream.training import STATE_NAMES, TrainConfig, dream_beside_real, load_run, run_path
 from neurodream.world_model_study import cached_skill
 
 use_style()
+OUT, DATA = notebook_outputs("03_dreaming", globals()).figures, data_dir(quick)
 if quick:
     seeds, games = 2, 3
-OUT, DATA = figure_dir(quick), data_dir(quick)
 configs, table = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs)
 print(f"{table.seed.nunique()} runs x {games} games")
 

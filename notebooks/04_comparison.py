@@ -29,24 +29,42 @@ action_activity = 150.0  # corrected only: the action generator's activity (150 
 control_seeds = 5  # seeds 0..control_seeds-1 of the dreaming setup without dreams (no dream steps)
 agent_pulse = ""  # "": the calibration's pulse per setup; "5,45": the dreaming agent's cores at (coarse, fine)
 
+# %% [markdown]
+# Besides these defaults, three parameter sets have committed outputs in `figures/` (their files are
+# named after the world model's variant and the agent pulse; the README quotes them). Any other
+# parameters write to `figures/variants/<name>/` and leave `figures/` and the README as they are
+# (`neurodream.outputs`).
+
+# %%
+COMMITTED_PARAMETERS = [
+    {"fidelity": "corrected", "seeds": 2, "control_seeds": 2},
+    {"fidelity": "corrected", "action_activity": 1000, "seeds": 10, "control_seeds": 3},
+    {"agent_pulse": "5,45", "control_seeds": 10},
+]
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.encoding import ACTION_ACTIVITY
 from neurodream.sweep import run_study
 from neurodream.training import agent_pulse_calibration
 
 use_style()
+WHERE = notebook_outputs("04_comparison", globals())
+OUT = WHERE.figures
 if quick:
     seeds, games, control_seeds = 2, 3, 2
-OUT = figure_dir(quick)
 # the world model's variant names the figures: "paper", "corrected", or e.g. "corrected_action1000"
 model_fields = {"fidelity": fidelity}
 label = fidelity
+if action_activity != ACTION_ACTIVITY and fidelity != "corrected":
+    raise ValueError(f"action_activity = {action_activity} acts on the corrected world model only (in 'paper' "
+                     "fidelity no neuron receives the action): add -p fidelity corrected")
 if action_activity != ACTION_ACTIVITY:
     model_fields["action_activity"] = float(action_activity)
     label = f"{fidelity}_action{action_activity:g}"
@@ -195,11 +213,13 @@ reach = analysis.games_to_reach(bands, levels).pivot(index="level", columns="con
 reach
 
 # %% [markdown]
-# ## Summary (written to `figures/summary.csv` and `.md`; the README quotes it)
+# ## Summary
+# Written to `summary_<variant>.csv` and `.md` beside the figures; with the default parameters also
+# into the README's summary table.
 
 # %%
 summary = analysis.summary_rows(final, mw, reach, random_mean, runs=runs, games=games, fidelity=label,
                                curves=curves, table=table)
 if not quick:
-    analysis.write_summary(summary, OUT, label)
+    analysis.write_summary(summary, OUT, label, readme=WHERE.readme)
 summary

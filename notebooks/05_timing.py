@@ -30,13 +30,14 @@ waits_ms = [10.0, 20.0, 50.0]
 import matplotlib.pyplot as plt
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.sweep import run_study
 
 use_style()
+OUT = notebook_outputs("05_timing", globals()).figures
 if quick:
     seeds, games = 1, 2
-OUT = figure_dir(quick)
 _, table = run_study(["baseline", "dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, wait_ms=waits_ms)
 
 # %%

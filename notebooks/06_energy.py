@@ -34,15 +34,16 @@ import numpy as np
 import pandas as pd
 
 from neurodream import energy
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.sweep import run_study
 from neurodream.training import dream_beside_real, load_run, play_game, run_path
 from neurodream.sweep import data_dir
 
 use_style()
+OUT, DATA = notebook_outputs("06_energy", globals()).figures, data_dir(quick)
 if quick:
     games, replays = 3, 1
-OUT, DATA = figure_dir(quick), data_dir(quick)
 configs, _ = run_study(["baseline", "dreaming"], seeds=1, games=games, quick=quick, jobs=1)
 chip_e = energy.ChipEnergies()
 pd.Series(chip_e.sources(), name="source").to_frame()

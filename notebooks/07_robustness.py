@@ -51,15 +51,16 @@ import pandas as pd
 
 from neurodream import analysis
 from neurodream import emulator_study as study
-from neurodream.plotting import figure_dir, save, setting_curves, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import save, setting_curves, use_style
 from neurodream.pong import random_states
 from neurodream.sweep import run_settings
 from neurodream.training import agent_pulse_calibration
 
 use_style()
+OUT = notebook_outputs("07_robustness", globals()).figures
 if quick:
     seeds, games = 1, 3
-OUT = figure_dir(quick)
 DEFAULT = "CV 20 % (default)"
 settings = {
     "CV 0 %": {"mismatch_cv": 0.0},

@@ -37,13 +37,15 @@ jobs = 2
 import pandas as pd
 
 from neurodream import analysis
-from neurodream.plotting import figure_dir, save, setting_curves, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import save, setting_curves, use_style
 from neurodream.sweep import run_settings
 
 use_style()
+WHERE = notebook_outputs("08_dreaming_ablations", globals())
+OUT = WHERE.figures
 if quick:
     seeds, games = 1, 3
-OUT = figure_dir(quick)
 PAPER = "50 steps, 1 dream (paper)"
 length = {"no dreams": {"dream_steps": 0}, "25 steps": {"dream_steps": 25}, PAPER: {},
           "100 steps": {"dream_steps": 100}}
@@ -84,8 +86,8 @@ if not quick:
 summary.round(3)
 
 # %% [markdown]
-# The same, as the README shows it (the full-size run writes it between the README's `ablations`
-# markers).
+# The same, as the README shows it (a run with the committed parameters writes it between the
+# README's `ablations` markers).
 
 # %%
 shown = pd.DataFrame({
@@ -97,8 +99,8 @@ shown = pd.DataFrame({
     "wall time per run (min–max)": [f"{lo:.0f}–{hi:.0f} min" for lo, hi in
                                     zip(summary.wall_minutes_min, summary.wall_minutes_max)],
 })
-if not quick:
-    analysis.replace_readme_block(OUT.parent / "README.md", "ablations", analysis.markdown_table(shown))
+if WHERE.readme:  # the committed parameters only
+    analysis.replace_readme_block(WHERE.readme, "ablations", analysis.markdown_table(shown))
 shown
 
 # %% [markdown]
