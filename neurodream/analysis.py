@@ -1,4 +1,4 @@
-"""The paper's statistics of learning runs (protocol §5): learning curves, final performance,
+"""The paper's statistics of learning runs (docs/protocol.md §7): learning curves, final performance,
 Mann-Whitney U, games needed to reach a return level, and the random policy's return.
 
 Input everywhere: the tidy per-game table of :func:`neurodream.sweep.load_results` (columns

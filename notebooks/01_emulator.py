@@ -84,9 +84,10 @@ save(fig, "01_single_neuron", OUT)
 # ## F–I curves, with and without device mismatch
 #
 # Firing rate against a constant input current (IF_DC_P). The dotted curve is the same neuron with the
-# positive feedback switched off, the regime of the closed form T3 (dynapse1.md §7), which the tests
-# check it against to 1 %; with feedback the neuron fires a little faster. Mismatch (CV 20 %) spreads
-# the curves; the grey line is 1/t_ref.
+# positive feedback switched off: there the firing rate has a closed form
+# ([docs/chip_model.md](../docs/chip_model.md) §5), which the tests check both engines against to 1 %;
+# with feedback the neuron fires a little faster. Mismatch (CV 20 %) spreads the curves; the grey
+# line is the largest rate the refractory period allows, 1/t_ref.
 
 # %%
 fi_biases = CoreBiases(IF_TAU1_N=(1, 50), IF_THR_N=(1, 100), IF_RFR_N=(2, 128))
@@ -115,7 +116,7 @@ save(fig, "01_fi_curves", OUT)
 # a per-core bias the paper's code never set); the sensitivity panel below shows why.
 # `initial_logit_sd` is the spread of the initial policy logits these counts give with the paper's
 # readout initialisation: order one would mean a nearly uniform initial policy, which the published
-# learning curves imply (see DESIGN.md, calibration targets).
+# learning curves imply ([docs/calibration.md](../docs/calibration.md), "What the calibration aimed at").
 
 # %%
 states = random_states(N_STATES, seed=1)

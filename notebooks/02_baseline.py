@@ -14,7 +14,7 @@
 # # 02 · The agent without dreaming
 #
 # The agent network (place-cell inputs → 510 fixed spiking neurons on the emulated chip → 3 trained
-# readouts) plays 100-step games of Pong and learns by REINFORCE from game 51 on (protocol §3–4). This
+# readouts) plays 100-step games of Pong and learns by REINFORCE from game 51 on ([docs/protocol.md](../docs/protocol.md) §4–5). This
 # notebook trains it (or loads the cached runs from `data/`) and shows its learning curve, how
 # deterministic its policy becomes, what the chip's spikes look like, and one game before and after
 # learning.

@@ -16,7 +16,7 @@
 # With dreaming, a second network on the same chip (the world model: the same place-cell input, 510
 # neurons, 4 state-change and 1 reward readout) learns to predict the game at every real step. After
 # each real game the agent plays a 50-step game imagined by the world model and learns from it too
-# (protocol §3.5). Fidelity `paper`: the world model's action inputs are unconnected, as in the
+# ([docs/protocol.md](../docs/protocol.md) §5). Fidelity `paper`: the world model's action inputs are unconnected, as in the
 # released code, so it cannot know which action was taken.
 
 # %% tags=["parameters"]

@@ -135,7 +135,7 @@ save(fig, f"04_agent_input_{label}", OUT)
 
 # %% [markdown]
 # ## Why dreams in `paper` fidelity cannot carry a learning signal
-# In the released wiring the action generators have no CAM targets (protocol §6.3), so the world
+# In the released wiring the action generators have no CAM targets ([docs/protocol.md](../docs/protocol.md) §8), so the world
 # model's spike counts, its predicted state changes and its predicted rewards do not depend on the
 # action the agent takes in a dream (a test checks this on the emulated chip). A dream's policy
 # gradient sums predicted rewards times the eligibility trace of ∇ log π(a | x), whose expectation
