@@ -58,8 +58,7 @@ class Outputs:
         where = _relative(self.figures)
         name = f"{notebook}: " if notebook else ""
         if self.variant is None and not self.changed:
-            return f"{name}committed parameters: outputs go to {where}/" + (
-                ", README blocks are rewritten" if self.readme else "")
+            return f"{name}committed parameters: outputs go to {where}/"
         changed = ", ".join(f"{k}={v!r}" for k, v in self.changed.items())
         if self.variant is None:
             return f"{name}a committed parameter set ({changed}): outputs go to {where}/, README.md is not changed"

@@ -18,7 +18,12 @@
 # frozen device mismatch, and the chip's limits. This notebook shows what it does: single neurons and
 # synapses, F–I curves with and without mismatch, the spike counts the paper's two bias presets give
 # for the place-cell input of Pong states, and how those counts depend on the calibration values the
-# chip does not reveal (`Calibration.sources()` says where each comes from).
+# chip does not reveal (`Calibration.sources()` says where each comes from;
+# [docs/calibration.md](../docs/calibration.md) explains them).
+#
+# The emulator studies below are cached in `data/studies/`, keyed by their inputs and by the code of
+# the emulator and everything it is driven by (`neurodream.study_cache`): a redraw reads them, and
+# any change of that code recomputes them (a few minutes).
 
 # %% tags=["parameters"]
 quick = 0  # 1: small sizes, for CI
@@ -35,7 +40,7 @@ from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
 from neurodream.pong import random_states
 from neurodream.outputs import notebook_outputs
 from neurodream.plotting import save, use_style
-from neurodream.training import agent_pulse_calibration
+from neurodream.study_cache import cached_call
 
 use_style()
 OUT = notebook_outputs("01_emulator", globals()).figures
@@ -93,9 +98,12 @@ save(fig, "01_single_neuron", OUT)
 fi_biases = CoreBiases(IF_TAU1_N=(1, 50), IF_THR_N=(1, 100), IF_RFR_N=(2, 128))
 fines = np.linspace(20, 250, 8 if quick else 20).astype(int)
 codes = [(3, int(f)) for f in fines]
-fi_flat = study.fi_curve(fi_biases, codes, calibration=demo_cal, cv=0.0, duration_s=0.3)
-fi_mm = study.fi_curve(fi_biases, codes, calibration=demo_cal, cv=0.2, n_neurons=FI_NEURONS, duration_s=0.3)
-fi_nofb = study.fi_curve(fi_biases, codes, calibration=demo_cal.replace(feedback_gain_A=1e-30), duration_s=0.3)
+fi_flat = cached_call("01_fi_no_mismatch", quick, study.fi_curve, fi_biases, codes, calibration=demo_cal, cv=0.0,
+                      duration_s=0.3)
+fi_mm = cached_call("01_fi_mismatch", quick, study.fi_curve, fi_biases, codes, calibration=demo_cal, cv=0.2,
+                    n_neurons=FI_NEURONS, duration_s=0.3)
+fi_nofb = cached_call("01_fi_no_feedback", quick, study.fi_curve, fi_biases, codes,
+                      calibration=demo_cal.replace(feedback_gain_A=1e-30), duration_s=0.3)
 fig, ax = plt.subplots(figsize=(6, 4))
 q = fi_mm.groupby("i_dc_A").rate_hz.quantile([0.1, 0.5, 0.9]).unstack()
 ax.fill_between(q.index * 1e9, q[0.1], q[0.9], alpha=0.3, label="mismatch CV 20 %: 10–90 %")
@@ -120,7 +128,7 @@ save(fig, "01_fi_curves", OUT)
 
 # %%
 states = random_states(N_STATES, seed=1)
-counts = study.preset_counts(states, calibration=cal)
+counts = cached_call("01_preset_counts", quick, study.preset_counts, states, calibration=cal)
 summary = pd.DataFrame({net: study.count_summary(c) for net, c in counts.items()})
 summary.to_csv(OUT / "01_preset_counts.csv")
 summary
@@ -161,7 +169,8 @@ variations = {
     "spike threshold (nA)": [(f"{x:g}", cal.replace(spike_threshold_A=x * 1e-9)) for x in (0.5, 1, 2, 4)],
     "dark current I0 (pA)": [(f"{x:g}", cal.replace(dark_current_A=x * 1e-12, reset_current_A=x * 1e-12)) for x in (0.1, 0.5, 2)],
 }
-sens = study.sensitivity(states[: max(3, N_STATES // 4)], variations, mismatch_cvs=(0.0, 0.1, 0.2, 0.3), calibration=cal)
+sens = cached_call("01_sensitivity", quick, study.sensitivity, states[: max(3, N_STATES // 4)], variations,
+                   mismatch_cvs=(0.0, 0.1, 0.2, 0.3), calibration=cal)
 sens.to_csv(OUT / "01_sensitivity.csv", index=False)
 fig, axes = plt.subplots(2, sens.quantity.nunique(), figsize=(18, 6), sharey="row")
 for k, (quantity, sub) in enumerate(sens.groupby("quantity", sort=False)):
@@ -194,8 +203,9 @@ sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_
 # learning; the filled markers are the defaults.
 
 # %%
-scan = study.agent_pulse_scan([(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62), (5, 66)],
-                              seeds=(0,) if quick else (0, 1, 2), games=2 if quick else 8)
+scan = cached_call("01_agent_pulse_scan", quick, study.agent_pulse_scan,
+                   [(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62), (5, 66)],
+                   seeds=(0,) if quick else (0, 1, 2), games=2 if quick else 8)
 scan.to_csv(OUT / "01_agent_pulse_scan.csv", index=False)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for cond, g in scan.groupby("condition"):
@@ -226,12 +236,8 @@ scan.groupby(["condition", "agent_pulse", "pulse_us", "is_default"])[["agent_spi
 
 # %%
 info_states = random_states(200 if quick else 2000, seed=5)
-info_seeds = (0,) if quick else (0, 1, 2)
-info = [study.agent_state_information(info_states, conditions=("baseline",), seeds=info_seeds).assign(agent_pulse="default")]
-for code in ([(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62)]):
-    cal = agent_pulse_calibration(code)
-    info.append(study.agent_state_information(info_states, conditions=("dreaming",), seeds=info_seeds,
-                                              calibration=cal).assign(agent_pulse=str(code)))
-info = pd.concat(info, ignore_index=True)
+info = cached_call("01_agent_pulse_information", quick, study.pulse_information, info_states,
+                   [(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62)],
+                   seeds=(0,) if quick else (0, 1, 2))
 info.to_csv(OUT / "01_agent_pulse_information.csv", index=False)
 info.groupby(["condition", "agent_pulse"], sort=False).mean(numeric_only=True).drop(columns="seed").round(3)
