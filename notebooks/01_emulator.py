@@ -39,7 +39,7 @@ from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calib
 from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
 from neurodream.pong import random_states
 from neurodream.outputs import notebook_outputs
-from neurodream.plotting import save, use_style
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.study_cache import cached_call
 
 use_style()
@@ -77,12 +77,13 @@ syn_index = {"GABA_B": 0, "GABA_A": 1, "NMDA": 2, "AMPA": 3}
 for k, syn in enumerate(types):
     t_ms = res.traces["t_s"] * 1e3
     axes[0, k].plot(t_ms, res.traces["i_syn_A"][k, syn_index[syn]] * 1e9)
-    axes[0, k].set(title=f"{syn} synapse", ylabel="I_syn (nA)")
+    axes[0, k].set(title=f"{syn} synapse", ylabel="synaptic current (nA)" if k == 0 else "")
     axes[1, k].semilogy(t_ms, res.traces["i_mem_A"][k])
     spikes = res.spike_times_s[res.spike_neurons == k] * 1e3
     axes[1, k].plot(spikes, np.full(spikes.size, 1.2e-9), "k|", ms=8)
-    axes[1, k].set(xlabel="time (ms)", ylabel="I_mem (A)")
-fig.suptitle("DPI synapses and the adaptive-exponential neuron (no mismatch); input train 20–70 ms")
+    axes[1, k].set(xlabel="time (ms)", ylabel="membrane current (A)" if k == 0 else "")
+fig.suptitle("One neuron per synapse type, constant DC input and a 100 Hz train from 20 to 70 ms (no mismatch);\n"
+             "ticks: output spikes")
 save(fig, "01_single_neuron", OUT)
 
 # %% [markdown]
@@ -109,10 +110,11 @@ q = fi_mm.groupby("i_dc_A").rate_hz.quantile([0.1, 0.5, 0.9]).unstack()
 ax.fill_between(q.index * 1e9, q[0.1], q[0.9], alpha=0.3, label="mismatch CV 20 %: 10–90 %")
 ax.plot(q.index * 1e9, q[0.5], "--", label="mismatch CV 20 %: median")
 ax.plot(fi_flat.i_dc_A * 1e9, fi_flat.rate_hz, "o-", label="no mismatch")
-ax.plot(fi_nofb.i_dc_A * 1e9, fi_nofb.rate_hz, "k:", label="no positive feedback (T3 regime)")
-ax.axhline(1 / core_circuit(fi_biases, demo_cal).refractory_s, color="grey", lw=0.8)
+ax.plot(fi_nofb.i_dc_A * 1e9, fi_nofb.rate_hz, "k:", label="no positive feedback (closed form holds)")
+ax.axhline(1 / core_circuit(fi_biases, demo_cal).refractory_s, color="grey", lw=0.8,
+           label="1 / refractory period (largest rate)")
 ax.set(xlabel="DC input current (nA)", ylabel="firing rate (Hz)", title="F–I curve of one core")
-ax.legend(fontsize=8)
+ax.legend(loc="lower right")
 save(fig, "01_fi_curves", OUT)
 
 # %% [markdown]
@@ -134,15 +136,17 @@ summary.to_csv(OUT / "01_preset_counts.csv")
 summary
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+NET_NAMES = {"agent": "agent", "model": "world model"}
+fig, axes = plt.subplots(1, 3, figsize=(14, 4))
 for net, c in counts.items():
-    axes[0].hist(c.ravel(), bins=np.arange(c.max() + 2) - 0.5, alpha=0.6, label=net, log=True)
-    axes[1].plot(np.sort(c.mean(axis=0))[::-1], label=net)
+    axes[0].hist(c.ravel(), bins=np.arange(c.max() + 2) - 0.5, alpha=0.6, label=NET_NAMES[net], log=True)
+    axes[1].plot(np.sort(c.mean(axis=0))[::-1][:60], label=NET_NAMES[net])
 axes[0].set(xlabel="spikes per neuron per 10 ms step", ylabel="neuron-steps", title="count distribution")
-axes[1].set(xlabel="neuron (sorted)", ylabel="mean spikes per step", title="per-neuron mean")
+axes[1].set(xlabel="neuron (sorted by mean, first 60 of 510)", ylabel="mean spikes per step", title="per-neuron mean")
 for a in axes[:2]:
     a.legend()
-axes[2].imshow(counts["agent"][: min(40, N_STATES)].T, aspect="auto", interpolation="nearest", cmap="viridis")
+img = axes[2].imshow(counts["agent"][: min(40, N_STATES)].T, aspect="auto", interpolation="nearest", cmap="viridis")
+fig.colorbar(img, ax=axes[2], label="spikes")
 axes[2].set(xlabel="Pong state (step)", ylabel="agent neuron", title="agent counts per step")
 fig.suptitle(f"Paper presets, default calibration, mismatch CV 20 %, {N_STATES} Pong states")
 save(fig, "01_preset_counts", OUT)
@@ -175,17 +179,18 @@ sens.to_csv(OUT / "01_sensitivity.csv", index=False)
 fig, axes = plt.subplots(2, sens.quantity.nunique(), figsize=(18, 6), sharey="row")
 for k, (quantity, sub) in enumerate(sens.groupby("quantity", sort=False)):
     for net, g in sub.groupby("network"):
-        axes[0, k].plot(g.value, g.spikes_per_neuron, "o-", label=net)
-        axes[1, k].plot(g.value, g.initial_logit_sd, "o-", label=net)
-    axes[0, k].set(title=quantity, ylabel="spikes per neuron per step" if k == 0 else "")
-    axes[1, k].set(xlabel=quantity, ylabel="initial logit SD" if k == 0 else "")
+        axes[0, k].plot(g.value, g.spikes_per_neuron, "o-", label=NET_NAMES[net])
+        axes[1, k].plot(g.value, g.initial_logit_sd, "o-", label=NET_NAMES[net])
+    shown = quantity.replace("(us)", "(µs)")
+    axes[0, k].set(title=shown, ylabel="spikes per neuron\nper 10 ms step" if k == 0 else "")
+    axes[1, k].set(xlabel=shown, ylabel="SD of the initial policy's\naction preferences (logits)" if k == 0 else "")
     axes[0, k].set_yscale("symlog", linthresh=1e-3)
     axes[1, k].set_yscale("symlog", linthresh=0.1)
 axes[0, 0].legend()
-pulses = {k: f"{core_circuit(PAPER_AGENT_BIASES, cal, (3, c)).pulse_width_s * 1e6:.3g} us" for k, c in (("agent", 0), ("model", 2))}
-fig.suptitle(f"Sensitivity of the presets' spike counts to the calibration (default: pulse {pulses['agent']} agent / "
-             f"{pulses['model']} model, scale {cal.bias_scale['IF_TAU1_N']:g}, {cal.spike_threshold_A * 1e9:g} nA, "
-             f"{cal.dark_current_A * 1e12:g} pA, mismatch CV {100 * DEFAULT_MISMATCH_CV:g} %)")
+pulses = {k: f"{core_circuit(PAPER_AGENT_BIASES, cal, (3, c)).pulse_width_s * 1e6:.3g} µs" for k, c in (("agent", 0), ("model", 2))}
+fig.suptitle(f"How the presets' spike counts depend on the calibration; defaults: pulse {pulses['agent']} (agent) / "
+             f"{pulses['model']} (world model), leak scale {cal.bias_scale['IF_TAU1_N']:g}, threshold "
+             f"{cal.spike_threshold_A * 1e9:g} nA, I0 {cal.dark_current_A * 1e12:g} pA, mismatch CV {100 * DEFAULT_MISMATCH_CV:g} %")
 save(fig, "01_sensitivity", OUT)
 sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_per_neuron", sort=False)
 
@@ -211,16 +216,18 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for cond, g in scan.groupby("condition"):
     m = g.groupby("pulse_us")[["agent_spikes_per_step", "policy_entropy"]].mean()
     for ax, col in zip(axes, m.columns):
-        line, = ax.plot(m.index, m[col], "o-", mfc="none", label=cond)
-        ax.plot(g.pulse_us, g[col], ".", color=line.get_color(), alpha=0.5)
+        colour = CONDITION_COLOURS[cond]
+        ax.plot(m.index, m[col], "o-", mfc="none", color=colour, label=f"{cond} setup")
+        ax.plot(g.pulse_us, g[col], ".", color=colour, alpha=0.5)
         d = g[g.is_default].groupby("pulse_us")[col].mean()
-        ax.plot(d.index, d.values, "o", color=line.get_color(), ms=9)
-axes[0].set(xlabel="agent pulse width (us)", ylabel="agent spikes per step (510 neurons)", yscale="log",
+        ax.plot(d.index, d.values, "o", color=colour, ms=9)
+axes[0].set(xlabel="agent pulse width (µs)", ylabel="agent spikes per step\n(510 neurons)", yscale="log",
             title="readout input of the untrained agent")
-axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
-axes[1].set(xlabel="agent pulse width (us)", ylabel="policy entropy per step (nats)", title="initial policy entropy")
-axes[1].legend(fontsize=8)
-fig.suptitle("Agent PULSE_PWLK_P per setup (paper presets, mismatch CV 20 %); filled: default")
+axes[1].axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
+axes[1].set(xlabel="agent pulse width (µs)", ylabel="policy entropy per step (nats)", title="initial policy entropy")
+axes[1].legend()
+fig.suptitle("The agent cores' pulse width (bias PULSE_PWLK_P) in each setup; paper presets, mismatch CV 20 %.\n"
+             "Large dots: the calibration's choice per setup; small dots: single runs")
 save(fig, "01_agent_pulse_scan", OUT)
 scan.groupby(["condition", "agent_pulse", "pulse_us", "is_default"])[["agent_spikes_per_step", "policy_entropy", "return"]].agg(["mean", "min", "max"]).round(2)
 

@@ -45,11 +45,12 @@ COMMITTED_PARAMETERS = [
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 import pandas as pd
 
 from neurodream import analysis
 from neurodream.outputs import notebook_outputs
-from neurodream.plotting import CONDITION_COLOURS, save, use_style
+from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, RETURN_LABEL, legend_outside, save, use_style
 from neurodream.encoding import ACTION_ACTIVITY
 from neurodream.sweep import run_study
 from neurodream.training import agent_pulse_calibration
@@ -85,16 +86,16 @@ print(runs, f"random policy {random_mean:.2f} +- {random_sd:.2f}")
 # %%
 curves = analysis.learning_curves(table)
 bands = analysis.curve_bands(curves)
-fig, ax = plt.subplots(figsize=(8, 4.5))
+fig, ax = plt.subplots(figsize=(9, 5.5))
 for cond, b in bands.groupby("condition"):
     c = CONDITION_COLOURS[cond]
-    ax.plot(b.game, b["mean"], color=c, lw=2, label=f"{cond} (mean ± SD, {runs[cond]} runs)")
+    ax.plot(b.game, b["mean"], color=c, lw=2, label=f"{cond}: mean ± SD ({runs[cond]} runs)")
     ax.fill_between(b.game, b["mean"] - b.sd.fillna(0), b["mean"] + b.sd.fillna(0), color=c, alpha=0.2)
-    ax.plot(b.game, b.p80, color=c, ls="--", lw=1, label=f"{cond} 80th percentile")
+    ax.plot(b.game, b.p80, color=c, ls="--", lw=1, label=f"{cond}: 80th percentile")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)",
+ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
        title=f"Dreaming vs no dreaming, world model '{label}', 10 ms steps, {games} games per run")
-ax.legend(fontsize=8, loc="lower right")
+legend_outside(fig)
 save(fig, f"04_main_comparison_{label}", OUT)
 
 # %% [markdown]
@@ -114,11 +115,14 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 for cond, g in per.groupby("condition"):
     axes[0].plot(g.block, g.agent_spikes_per_step, color=CONDITION_COLOURS[cond], label=cond)
     axes[1].plot(g.block, g.policy_entropy, color=CONDITION_COLOURS[cond], label=cond)
-axes[0].set(xlabel="real games played", ylabel="agent spikes per step (510 neurons)", yscale="log",
+axes[0].set(xlabel="real games played", ylabel="agent spikes per step\n(510 neurons)", yscale="log",
             title="agent input to the readout")
-axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
+axes[0].yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+axes[0].yaxis.set_major_formatter(FormatStrFormatter("%g"))
+axes[0].yaxis.set_minor_formatter(NullFormatter())
+axes[1].axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
 axes[1].set(xlabel="real games played", ylabel="policy entropy per step (nats)", title="policy entropy")
-axes[1].legend(fontsize=8)
+legend_outside(fig, ncols=3)
 fig.suptitle(f"Mean over runs, world model '{label}'")
 save(fig, f"04_agent_input_{label}", OUT)
 
@@ -157,10 +161,12 @@ final = analysis.final_performance(table)
 mw = analysis.mann_whitney(final) if set(runs) == {"baseline", "dreaming"} else None
 fig, ax = plt.subplots(figsize=(5, 4))
 for k, (cond, f) in enumerate(final.groupby("condition")):
-    ax.boxplot(f.final_return, positions=[k], widths=0.5)
+    ax.boxplot(f.final_return, positions=[k], widths=0.5, medianprops={"color": "k"})
     ax.scatter([k] * len(f), f.final_return, color=CONDITION_COLOURS[cond], zorder=3)
+ax.axhline(random_mean, ls=":", color="k", lw=1, label="random policy")
+ax.legend(loc="upper right")
 ax.set_xticks(range(final.condition.nunique()), sorted(final.condition.unique()))
-ax.set(ylabel=f"mean return of the last {analysis.FINAL_GAMES} games",
+ax.set(ylabel=f"final return per run\n(mean of its last {analysis.FINAL_GAMES} games)",
        title=f"final performance ({label})" + (f"\nMann–Whitney U = {mw['U']:.0f}, p = {mw['p']:.3g}" if mw else ""))
 save(fig, f"04_final_performance_{label}", OUT)
 final.groupby("condition")[["final_return", "final_entropy"]].agg(["mean", "std", "count"]).round(3)
@@ -182,14 +188,14 @@ control = control.assign(condition="dreaming setup, no dreams")
 three = pd.concat([table[table.seed < control_seeds], control], ignore_index=True)
 per_seed = analysis.final_performance(three).pivot_table(index="seed", columns="condition", values="final_return")
 per_seed.loc["mean"] = per_seed.mean()
-fig, ax = plt.subplots(figsize=(8, 4.5))
-colours = {**CONDITION_COLOURS, "dreaming setup, no dreams": "grey"}
+fig, ax = plt.subplots(figsize=(9, 5.2))
+colours = {**CONDITION_COLOURS, "dreaming setup, no dreams": NO_DREAMS_COLOUR}
 for cond, b in analysis.curve_bands(analysis.learning_curves(three)).groupby("condition"):
     ax.plot(b.game, b["mean"], color=colours[cond], lw=2, label=f"{cond} ({int(b.runs.max())} runs)")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)",
+ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
        title=f"Seeds 0-{control_seeds - 1}: dreams against the same setup without dreams ('{label}')")
-ax.legend(fontsize=8, loc="lower right")
+legend_outside(fig, ncols=4)
 save(fig, f"04_dreams_vs_setup_{label}", OUT)
 per_seed.to_csv(OUT / f"04_dreams_vs_setup_{label}.csv")
 per_seed.round(2)
