@@ -6,7 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 QUICK ?= 0
-# extra papermill parameters for every notebook, e.g. PARAMS="-p seeds 4 -p games 500"
+# extra papermill parameters for every notebook, e.g. PARAMS="-p seeds 5". Parameters other than the
+# committed ones write to figures/variants/<name>/, never to figures/ or README.md (neurodream/outputs.py).
 PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
 EXECUTED := $(patsubst notebooks/%.py,notebooks/executed/%.ipynb,$(NOTEBOOKS))
@@ -29,6 +30,7 @@ test: $(STAMP)
 
 # Each notebook is a jupytext percent script; papermill executes it with QUICK passed as `quick`.
 # One notebook only: make figures NOTEBOOKS=notebooks/04_comparison.py
+# A notebook that fails leaves no executed copy behind (papermill prints the failing cell).
 figures: $(STAMP)
 	@mkdir -p notebooks/executed figures data
 	@for nb in $(NOTEBOOKS); do \
@@ -36,8 +38,11 @@ figures: $(STAMP)
 	  echo "== $$name (quick=$(QUICK))"; \
 	  $(PY) -m jupytext --quiet --to ipynb --output notebooks/executed/$$name.src.ipynb $$nb || exit 1; \
 	  $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
-	    notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb -p quick $(QUICK) $(PARAMS) || exit 1; \
+	    notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb -p quick $(QUICK) $(PARAMS) \
+	    || { rm -f notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb; \
+	         echo "== $$name failed"; exit 1; }; \
 	  rm -f notebooks/executed/$$name.src.ipynb; \
+	  $(PY) -m neurodream.outputs notebooks/executed/$$name.ipynb; \
 	done
 
 lab: $(STAMP)

@@ -1,4 +1,4 @@
-"""The paper's statistics of learning runs (protocol §5): learning curves, final performance,
+"""The paper's statistics of learning runs (docs/protocol.md §7): learning curves, final performance,
 Mann-Whitney U, games needed to reach a return level, and the random policy's return.
 
 Input everywhere: the tidy per-game table of :func:`neurodream.sweep.load_results` (columns
@@ -254,16 +254,18 @@ def replace_readme_block(readme, key: str, md: str) -> bool:
 
 def write_summary(summary: pd.DataFrame, directory, label: str, readme=None) -> None:
     """Write ``summary_<label>.csv``/``.md`` into ``directory`` (``label``: the world model's variant,
-    e.g. ``paper``, ``corrected``); for ``paper`` also replace the README's block between the summary
-    markers with the table (numbers come from here)."""
+    e.g. ``paper``, ``corrected``); given a ``readme``, also replace its block between the summary
+    markers with the table (notebook 04 passes the README only for its committed defaults:
+    :func:`neurodream.outputs.notebook_outputs`)."""
     from pathlib import Path
 
     directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
     summary.to_csv(directory / f"summary_{label}.csv", index=False)
     md = markdown_table(summary)
     (directory / f"summary_{label}.md").write_text(md + "\n")
-    if label == "paper":
-        replace_readme_block(readme or directory.parent / "README.md", "summary", md)
+    if readme is not None:
+        replace_readme_block(readme, "summary", md)
 
 
 def _has_tabulate() -> bool:

@@ -151,6 +151,18 @@ def agent_pulse_scan(codes, *, seeds=(0, 1, 2), games: int = 8,
     return pd.DataFrame(rows)
 
 
+def pulse_information(states: np.ndarray, codes, *, seeds=(0, 1, 2)) -> pd.DataFrame:
+    """:func:`agent_state_information` of the baseline at its default pulse (``agent_pulse``
+    ``"default"``) and of the dreaming setup with its agent cores' PULSE_PWLK_P at each (coarse,
+    fine) code in ``codes`` (``agent_pulse`` ``str(code)``), one table."""
+    from .training import agent_pulse_calibration
+
+    info = [agent_state_information(states, conditions=("baseline",), seeds=seeds).assign(agent_pulse="default")]
+    for code in codes:
+        info.append(agent_state_information(states, conditions=("dreaming",), seeds=seeds,
+                                            calibration=agent_pulse_calibration(code)).assign(agent_pulse=str(code)))
+    return pd.concat(info, ignore_index=True)
+
 
 def agent_state_information(states: np.ndarray, *, conditions=("baseline", "dreaming"), seeds=(0, 1, 2),
                             calibration: Calibration | None = None) -> pd.DataFrame:

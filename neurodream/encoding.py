@@ -1,4 +1,4 @@
-"""Place-cell encoding of the Pong state into FPGA spike-generator trains (protocol §3.2).
+"""Place-cell encoding of the Pong state into FPGA spike-generator trains (docs/protocol.md §2).
 
 Each of the 4 state variables drives 10 generators (ids ``10 * var + cell``); the 3 action
 generators (ids 40-42) carry ``150 * one_hot(action)`` during world-model steps. A generator with

@@ -1,6 +1,6 @@
-"""Energy and power of the emulated chip and of the host, from counted events (issue: beyond the paper).
+"""Energy and power of the emulated chip and of the host, from counted events (beyond the paper).
 
-Chip side (structure of ``dynapse1.md`` §5)::
+Chip side (the structure of Moradi et al. 2018's per-operation energies; ``docs/chip_model.md``)::
 
     E = spikes * E_spike + core_broadcasts * E_broadcast + cam_matches * E_pulse
         + (input_events + spikes) * E_route + P_static * T
@@ -42,7 +42,7 @@ class ChipEnergies:
 
     @staticmethod
     def sources() -> dict[str, str]:
-        recalled = "Moradi et al. 2018 (IEEE TBioCAS 12(1):106-122), value recalled in dynapse1.md §5, UNVERIFIED"
+        recalled = "Moradi et al. 2018 (IEEE TBioCAS 12(1):106-122), value recalled from memory, UNVERIFIED"
         return {
             "spike_J": f"generate one spike (neuron + encoder): {recalled}",
             "broadcast_J": f"broadcast one event into a core (CAM search over 256 x 64 words): {recalled}",

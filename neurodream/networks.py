@@ -1,4 +1,4 @@
-"""The paper's two feed-forward networks on one emulated DYNAP-SE1 (protocol §3.3).
+"""The paper's two feed-forward networks on one emulated DYNAP-SE1 (docs/protocol.md §3).
 
 Agent: cores 0-1 of chip 3, neurons 1-255 of each (510 neurons); world model: cores 2-3. Every
 hidden neuron gets 8 NMDA CAM words from the 40 state generators: integer weights drawn uniformly
@@ -77,7 +77,7 @@ def build_paper_chip(
     """Agent (and world model) with independent random connectivity drawn from ``seed``.
 
     ``fidelity="paper"``: every hidden neuron draws its sources from the 40 state generators, so the
-    action generators (ids 40-42) have no CAM targets, as in the released code (protocol section 6.3).
+    action generators (ids 40-42) have no CAM targets, as in the released code (docs/protocol.md §8).
     ``"corrected"``: the world model's neurons draw theirs from all 43 generators, the fix of that
     bug, so each action drives its own random subset of model neurons (a fraction 1 - (40/43)^8 of
     them sees an action at all); the agent is the same in both modes.

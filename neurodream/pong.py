@@ -1,4 +1,4 @@
-"""The paper's Pong environment: ALE Pong with RAM observations (protocol §3.1).
+"""The paper's Pong environment: ALE Pong with RAM observations (docs/protocol.md §1).
 
 ``gym.make("ALE/Pong-v5", obs_type="ram", frameskip=4, repeat_action_probability=0.25,
 difficulty=0, mode=0)`` is the exact successor of the paper's ``Pong-v0`` RAM environment; ale-py
@@ -44,6 +44,7 @@ class Pong:
         import ale_py
 
         gym.register_envs(ale_py)
+        ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Warning)  # no version banner on stderr
         self.env = gym.make("ALE/Pong-v5", obs_type="ram", frameskip=4, repeat_action_probability=0.25,
                             difficulty=0, mode=0)
         self._ale = self.env.unwrapped.ale

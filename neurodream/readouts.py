@@ -1,4 +1,4 @@
-"""Host-side readouts and their learning rules (protocol §3.4): the only trained weights.
+"""Host-side readouts and their learning rules (docs/protocol.md §4): the only trained weights.
 
 Everything here is plain numpy on small arrays; the chip gives spike counts, these classes turn
 them into actions and predictions and learn from rewards and state changes.

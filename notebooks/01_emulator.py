@@ -18,7 +18,12 @@
 # frozen device mismatch, and the chip's limits. This notebook shows what it does: single neurons and
 # synapses, F–I curves with and without mismatch, the spike counts the paper's two bias presets give
 # for the place-cell input of Pong states, and how those counts depend on the calibration values the
-# chip does not reveal (`Calibration.sources()` says where each comes from).
+# chip does not reveal (`Calibration.sources()` says where each comes from;
+# [docs/calibration.md](../docs/calibration.md) explains them).
+#
+# The emulator studies below are cached in `data/studies/`, keyed by their inputs and by the code of
+# the emulator and everything it is driven by (`neurodream.study_cache`): a redraw reads them, and
+# any change of that code recomputes them (a few minutes).
 
 # %% tags=["parameters"]
 quick = 0  # 1: small sizes, for CI
@@ -33,11 +38,12 @@ from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calib
                              Emulator, Network, Stimulus, code_for_current, core_circuit)
 from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
 from neurodream.pong import random_states
-from neurodream.plotting import figure_dir, save, use_style
-from neurodream.training import agent_pulse_calibration
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
+from neurodream.study_cache import cached_call
 
 use_style()
-OUT = figure_dir(quick)
+OUT = notebook_outputs("01_emulator", globals()).figures
 N_STATES = 6 if quick else 40
 FI_NEURONS = 5 if quick else 40
 cal = Calibration()
@@ -71,38 +77,44 @@ syn_index = {"GABA_B": 0, "GABA_A": 1, "NMDA": 2, "AMPA": 3}
 for k, syn in enumerate(types):
     t_ms = res.traces["t_s"] * 1e3
     axes[0, k].plot(t_ms, res.traces["i_syn_A"][k, syn_index[syn]] * 1e9)
-    axes[0, k].set(title=f"{syn} synapse", ylabel="I_syn (nA)")
+    axes[0, k].set(title=f"{syn} synapse", ylabel="synaptic current (nA)" if k == 0 else "")
     axes[1, k].semilogy(t_ms, res.traces["i_mem_A"][k])
     spikes = res.spike_times_s[res.spike_neurons == k] * 1e3
     axes[1, k].plot(spikes, np.full(spikes.size, 1.2e-9), "k|", ms=8)
-    axes[1, k].set(xlabel="time (ms)", ylabel="I_mem (A)")
-fig.suptitle("DPI synapses and the adaptive-exponential neuron (no mismatch); input train 20–70 ms")
+    axes[1, k].set(xlabel="time (ms)", ylabel="membrane current (A)" if k == 0 else "")
+fig.suptitle("One neuron per synapse type, constant DC input and a 100 Hz train from 20 to 70 ms (no mismatch);\n"
+             "ticks: output spikes")
 save(fig, "01_single_neuron", OUT)
 
 # %% [markdown]
 # ## F–I curves, with and without device mismatch
 #
 # Firing rate against a constant input current (IF_DC_P). The dotted curve is the same neuron with the
-# positive feedback switched off, the regime of the closed form T3 (dynapse1.md §7), which the tests
-# check it against to 1 %; with feedback the neuron fires a little faster. Mismatch (CV 20 %) spreads
-# the curves; the grey line is 1/t_ref.
+# positive feedback switched off: there the firing rate has a closed form
+# ([docs/chip_model.md](../docs/chip_model.md) §5), which the tests check both engines against to 1 %;
+# with feedback the neuron fires a little faster. Mismatch (CV 20 %) spreads the curves; the grey
+# line is the largest rate the refractory period allows, 1/t_ref.
 
 # %%
 fi_biases = CoreBiases(IF_TAU1_N=(1, 50), IF_THR_N=(1, 100), IF_RFR_N=(2, 128))
 fines = np.linspace(20, 250, 8 if quick else 20).astype(int)
 codes = [(3, int(f)) for f in fines]
-fi_flat = study.fi_curve(fi_biases, codes, calibration=demo_cal, cv=0.0, duration_s=0.3)
-fi_mm = study.fi_curve(fi_biases, codes, calibration=demo_cal, cv=0.2, n_neurons=FI_NEURONS, duration_s=0.3)
-fi_nofb = study.fi_curve(fi_biases, codes, calibration=demo_cal.replace(feedback_gain_A=1e-30), duration_s=0.3)
+fi_flat = cached_call("01_fi_no_mismatch", quick, study.fi_curve, fi_biases, codes, calibration=demo_cal, cv=0.0,
+                      duration_s=0.3)
+fi_mm = cached_call("01_fi_mismatch", quick, study.fi_curve, fi_biases, codes, calibration=demo_cal, cv=0.2,
+                    n_neurons=FI_NEURONS, duration_s=0.3)
+fi_nofb = cached_call("01_fi_no_feedback", quick, study.fi_curve, fi_biases, codes,
+                      calibration=demo_cal.replace(feedback_gain_A=1e-30), duration_s=0.3)
 fig, ax = plt.subplots(figsize=(6, 4))
 q = fi_mm.groupby("i_dc_A").rate_hz.quantile([0.1, 0.5, 0.9]).unstack()
 ax.fill_between(q.index * 1e9, q[0.1], q[0.9], alpha=0.3, label="mismatch CV 20 %: 10–90 %")
 ax.plot(q.index * 1e9, q[0.5], "--", label="mismatch CV 20 %: median")
 ax.plot(fi_flat.i_dc_A * 1e9, fi_flat.rate_hz, "o-", label="no mismatch")
-ax.plot(fi_nofb.i_dc_A * 1e9, fi_nofb.rate_hz, "k:", label="no positive feedback (T3 regime)")
-ax.axhline(1 / core_circuit(fi_biases, demo_cal).refractory_s, color="grey", lw=0.8)
+ax.plot(fi_nofb.i_dc_A * 1e9, fi_nofb.rate_hz, "k:", label="no positive feedback (closed form holds)")
+ax.axhline(1 / core_circuit(fi_biases, demo_cal).refractory_s, color="grey", lw=0.8,
+           label="1 / refractory period (largest rate)")
 ax.set(xlabel="DC input current (nA)", ylabel="firing rate (Hz)", title="F–I curve of one core")
-ax.legend(fontsize=8)
+ax.legend(loc="lower right")
 save(fig, "01_fi_curves", OUT)
 
 # %% [markdown]
@@ -114,25 +126,27 @@ save(fig, "01_fi_curves", OUT)
 # a per-core bias the paper's code never set); the sensitivity panel below shows why.
 # `initial_logit_sd` is the spread of the initial policy logits these counts give with the paper's
 # readout initialisation: order one would mean a nearly uniform initial policy, which the published
-# learning curves imply (see DESIGN.md, calibration targets).
+# learning curves imply ([docs/calibration.md](../docs/calibration.md), "What the calibration aimed at").
 
 # %%
 states = random_states(N_STATES, seed=1)
-counts = study.preset_counts(states, calibration=cal)
+counts = cached_call("01_preset_counts", quick, study.preset_counts, states, calibration=cal)
 summary = pd.DataFrame({net: study.count_summary(c) for net, c in counts.items()})
 summary.to_csv(OUT / "01_preset_counts.csv")
 summary
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+NET_NAMES = {"agent": "agent", "model": "world model"}
+fig, axes = plt.subplots(1, 3, figsize=(14, 4))
 for net, c in counts.items():
-    axes[0].hist(c.ravel(), bins=np.arange(c.max() + 2) - 0.5, alpha=0.6, label=net, log=True)
-    axes[1].plot(np.sort(c.mean(axis=0))[::-1], label=net)
+    axes[0].hist(c.ravel(), bins=np.arange(c.max() + 2) - 0.5, alpha=0.6, label=NET_NAMES[net], log=True)
+    axes[1].plot(np.sort(c.mean(axis=0))[::-1][:60], label=NET_NAMES[net])
 axes[0].set(xlabel="spikes per neuron per 10 ms step", ylabel="neuron-steps", title="count distribution")
-axes[1].set(xlabel="neuron (sorted)", ylabel="mean spikes per step", title="per-neuron mean")
+axes[1].set(xlabel="neuron (sorted by mean, first 60 of 510)", ylabel="mean spikes per step", title="per-neuron mean")
 for a in axes[:2]:
     a.legend()
-axes[2].imshow(counts["agent"][: min(40, N_STATES)].T, aspect="auto", interpolation="nearest", cmap="viridis")
+img = axes[2].imshow(counts["agent"][: min(40, N_STATES)].T, aspect="auto", interpolation="nearest", cmap="viridis")
+fig.colorbar(img, ax=axes[2], label="spikes")
 axes[2].set(xlabel="Pong state (step)", ylabel="agent neuron", title="agent counts per step")
 fig.suptitle(f"Paper presets, default calibration, mismatch CV 20 %, {N_STATES} Pong states")
 save(fig, "01_preset_counts", OUT)
@@ -159,22 +173,24 @@ variations = {
     "spike threshold (nA)": [(f"{x:g}", cal.replace(spike_threshold_A=x * 1e-9)) for x in (0.5, 1, 2, 4)],
     "dark current I0 (pA)": [(f"{x:g}", cal.replace(dark_current_A=x * 1e-12, reset_current_A=x * 1e-12)) for x in (0.1, 0.5, 2)],
 }
-sens = study.sensitivity(states[: max(3, N_STATES // 4)], variations, mismatch_cvs=(0.0, 0.1, 0.2, 0.3), calibration=cal)
+sens = cached_call("01_sensitivity", quick, study.sensitivity, states[: max(3, N_STATES // 4)], variations,
+                   mismatch_cvs=(0.0, 0.1, 0.2, 0.3), calibration=cal)
 sens.to_csv(OUT / "01_sensitivity.csv", index=False)
 fig, axes = plt.subplots(2, sens.quantity.nunique(), figsize=(18, 6), sharey="row")
 for k, (quantity, sub) in enumerate(sens.groupby("quantity", sort=False)):
     for net, g in sub.groupby("network"):
-        axes[0, k].plot(g.value, g.spikes_per_neuron, "o-", label=net)
-        axes[1, k].plot(g.value, g.initial_logit_sd, "o-", label=net)
-    axes[0, k].set(title=quantity, ylabel="spikes per neuron per step" if k == 0 else "")
-    axes[1, k].set(xlabel=quantity, ylabel="initial logit SD" if k == 0 else "")
+        axes[0, k].plot(g.value, g.spikes_per_neuron, "o-", label=NET_NAMES[net])
+        axes[1, k].plot(g.value, g.initial_logit_sd, "o-", label=NET_NAMES[net])
+    shown = quantity.replace("(us)", "(µs)")
+    axes[0, k].set(title=shown, ylabel="spikes per neuron\nper 10 ms step" if k == 0 else "")
+    axes[1, k].set(xlabel=shown, ylabel="SD of the initial policy's\naction preferences (logits)" if k == 0 else "")
     axes[0, k].set_yscale("symlog", linthresh=1e-3)
     axes[1, k].set_yscale("symlog", linthresh=0.1)
 axes[0, 0].legend()
-pulses = {k: f"{core_circuit(PAPER_AGENT_BIASES, cal, (3, c)).pulse_width_s * 1e6:.3g} us" for k, c in (("agent", 0), ("model", 2))}
-fig.suptitle(f"Sensitivity of the presets' spike counts to the calibration (default: pulse {pulses['agent']} agent / "
-             f"{pulses['model']} model, scale {cal.bias_scale['IF_TAU1_N']:g}, {cal.spike_threshold_A * 1e9:g} nA, "
-             f"{cal.dark_current_A * 1e12:g} pA, mismatch CV {100 * DEFAULT_MISMATCH_CV:g} %)")
+pulses = {k: f"{core_circuit(PAPER_AGENT_BIASES, cal, (3, c)).pulse_width_s * 1e6:.3g} µs" for k, c in (("agent", 0), ("model", 2))}
+fig.suptitle(f"How the presets' spike counts depend on the calibration; defaults: pulse {pulses['agent']} (agent) / "
+             f"{pulses['model']} (world model), leak scale {cal.bias_scale['IF_TAU1_N']:g}, threshold "
+             f"{cal.spike_threshold_A * 1e9:g} nA, I0 {cal.dark_current_A * 1e12:g} pA, mismatch CV {100 * DEFAULT_MISMATCH_CV:g} %")
 save(fig, "01_sensitivity", OUT)
 sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_per_neuron", sort=False)
 
@@ -192,23 +208,26 @@ sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_
 # learning; the filled markers are the defaults.
 
 # %%
-scan = study.agent_pulse_scan([(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62), (5, 66)],
-                              seeds=(0,) if quick else (0, 1, 2), games=2 if quick else 8)
+scan = cached_call("01_agent_pulse_scan", quick, study.agent_pulse_scan,
+                   [(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62), (5, 66)],
+                   seeds=(0,) if quick else (0, 1, 2), games=2 if quick else 8)
 scan.to_csv(OUT / "01_agent_pulse_scan.csv", index=False)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for cond, g in scan.groupby("condition"):
     m = g.groupby("pulse_us")[["agent_spikes_per_step", "policy_entropy"]].mean()
     for ax, col in zip(axes, m.columns):
-        line, = ax.plot(m.index, m[col], "o-", mfc="none", label=cond)
-        ax.plot(g.pulse_us, g[col], ".", color=line.get_color(), alpha=0.5)
+        colour = CONDITION_COLOURS[cond]
+        ax.plot(m.index, m[col], "o-", mfc="none", color=colour, label=f"{cond} setup")
+        ax.plot(g.pulse_us, g[col], ".", color=colour, alpha=0.5)
         d = g[g.is_default].groupby("pulse_us")[col].mean()
-        ax.plot(d.index, d.values, "o", color=line.get_color(), ms=9)
-axes[0].set(xlabel="agent pulse width (us)", ylabel="agent spikes per step (510 neurons)", yscale="log",
+        ax.plot(d.index, d.values, "o", color=colour, ms=9)
+axes[0].set(xlabel="agent pulse width (µs)", ylabel="agent spikes per step\n(510 neurons)", yscale="log",
             title="readout input of the untrained agent")
-axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
-axes[1].set(xlabel="agent pulse width (us)", ylabel="policy entropy per step (nats)", title="initial policy entropy")
-axes[1].legend(fontsize=8)
-fig.suptitle("Agent PULSE_PWLK_P per setup (paper presets, mismatch CV 20 %); filled: default")
+axes[1].axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
+axes[1].set(xlabel="agent pulse width (µs)", ylabel="policy entropy per step (nats)", title="initial policy entropy")
+axes[1].legend()
+fig.suptitle("The agent cores' pulse width (bias PULSE_PWLK_P) in each setup; paper presets, mismatch CV 20 %.\n"
+             "Large dots: the calibration's choice per setup; small dots: single runs")
 save(fig, "01_agent_pulse_scan", OUT)
 scan.groupby(["condition", "agent_pulse", "pulse_us", "is_default"])[["agent_spikes_per_step", "policy_entropy", "return"]].agg(["mean", "min", "max"]).round(2)
 
@@ -224,12 +243,8 @@ scan.groupby(["condition", "agent_pulse", "pulse_us", "is_default"])[["agent_spi
 
 # %%
 info_states = random_states(200 if quick else 2000, seed=5)
-info_seeds = (0,) if quick else (0, 1, 2)
-info = [study.agent_state_information(info_states, conditions=("baseline",), seeds=info_seeds).assign(agent_pulse="default")]
-for code in ([(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62)]):
-    cal = agent_pulse_calibration(code)
-    info.append(study.agent_state_information(info_states, conditions=("dreaming",), seeds=info_seeds,
-                                              calibration=cal).assign(agent_pulse=str(code)))
-info = pd.concat(info, ignore_index=True)
+info = cached_call("01_agent_pulse_information", quick, study.pulse_information, info_states,
+                   [(5, 45), (5, 62)] if quick else [(5, 45), (5, 52), (5, 58), (5, 62)],
+                   seeds=(0,) if quick else (0, 1, 2))
 info.to_csv(OUT / "01_agent_pulse_information.csv", index=False)
 info.groupby(["condition", "agent_pulse"], sort=False).mean(numeric_only=True).drop(columns="seed").round(3)

@@ -14,7 +14,7 @@
 # # 02 · The agent without dreaming
 #
 # The agent network (place-cell inputs → 510 fixed spiking neurons on the emulated chip → 3 trained
-# readouts) plays 100-step games of Pong and learns by REINFORCE from game 51 on (protocol §3–4). This
+# readouts) plays 100-step games of Pong and learns by REINFORCE from game 51 on ([docs/protocol.md](../docs/protocol.md) §4–5). This
 # notebook trains it (or loads the cached runs from `data/`) and shows its learning curve, how
 # deterministic its policy becomes, what the chip's spikes look like, and one game before and after
 # learning.
@@ -30,14 +30,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, legend_outside, save, use_style
 from neurodream.sweep import data_dir, run_study
 from neurodream.training import STATE_NAMES, load_run, play_game, run_path, spike_raster
 
 use_style()
+OUT, DATA = notebook_outputs("02_baseline", globals()).figures, data_dir(quick)
 if quick:
     seeds, games = 2, 3
-OUT, DATA = figure_dir(quick), data_dir(quick)
 configs, table = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
 print(f"{table.seed.nunique()} runs x {games} games; random policy: {random_mean:.2f} +- {random_sd:.2f} per game")
@@ -57,13 +58,15 @@ mean = curves.groupby("game").mean_return.mean()
 axes[0].plot(mean.index, mean.values, color=CONDITION_COLOURS["baseline"], lw=2.5, label="mean over runs")
 axes[0].axhline(random_mean, ls=":", color="k", label="random policy")
 axes[0].axhline(-2.0, ls="--", color="grey", lw=0.8, label="one action only")
-axes[0].set(xlabel="games played", ylabel="mean return per game (50-game blocks)", title="learning curve")
-axes[0].legend(fontsize=8)
+axes[0].set(xlabel="games played", ylabel="mean return per game\n(50-game blocks)",
+            title="learning curve (thin: single runs)")
+axes[0].legend(loc="upper left")
 ent = table.assign(block=(table.game // 50 + 1) * 50).groupby(["seed", "block"]).policy_entropy.mean().unstack(0)
 axes[1].plot(ent.index, ent.values, color=CONDITION_COLOURS["baseline"], alpha=0.5)
 axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
-axes[1].set(xlabel="games played", ylabel="policy entropy per step (nats)", title="how deterministic the policy is")
-axes[1].legend(fontsize=8)
+axes[1].set(xlabel="games played", ylabel="policy entropy per step (nats)",
+            title="how random the policy still is (per run)")
+axes[1].legend(loc="lower left")
 fig.suptitle(f"Baseline (no dreaming), fidelity 'paper', 10 ms steps, {table.seed.nunique()} runs x {games} games")
 save(fig, "02_baseline_learning", OUT)
 
@@ -80,7 +83,8 @@ fig, axes = plt.subplots(2, 1, figsize=(12, 5), sharex=True, height_ratios=[3, 1
 axes[0].scatter(raster.time_s * 1e3, raster.neuron, s=4, color="k")
 for k in range(len(first) + 1):
     axes[0].axvline(k * 10, color="grey", lw=0.3, ls="--")
-axes[0].set(ylabel="agent neuron", ylim=(-5, 515), title=f"agent spikes, run seed {cfg0.seed}")
+axes[0].set(ylabel="agent neuron", ylim=(-5, 515),
+            title=f"Agent spikes in the first 30 steps of a game (run seed {cfg0.seed}; dashed: step boundaries)")
 per_step = raster.groupby("step").size().reindex(range(len(first)), fill_value=0)
 axes[1].bar(per_step.index * 10 + 5, per_step.values, width=8)
 axes[1].set(xlabel="chip time (ms)", ylabel="spikes per step")
@@ -101,8 +105,11 @@ for ax, (label, g) in zip(axes[0], games_played.items()):
     ax.plot(g.step, g.player_y, label="agent paddle y")
     ax.plot(g.step, g.cpu_y, label="CPU paddle y", alpha=0.6)
     for s in g.step[g.reward != 0]:
-        ax.axvline(s, color="red" if g.reward[s] < 0 else "green", lw=1)
-    ax.set(xlabel="step", ylabel="RAM position (0-255)", title=f"{label}: return {g.reward.sum():+.0f}")
+        lost = g.reward[s] < 0
+        ax.axvline(s, color="#d55e00" if lost else "k", lw=1.5, ls="--" if lost else "-",
+                   label="point lost" if lost else "point won")
+    ax.set(xlabel="step", ylabel="RAM position (0-255;\nup is the top of the screen)",
+           title=f"{label}: return {g.reward.sum():+.0f}")
     ax.invert_yaxis()
-axes[0, 0].legend(fontsize=8)
+legend_outside(fig, ncols=5)
 save(fig, "02_game_before_after", OUT)

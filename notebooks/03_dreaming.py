@@ -16,7 +16,7 @@
 # With dreaming, a second network on the same chip (the world model: the same place-cell input, 510
 # neurons, 4 state-change and 1 reward readout) learns to predict the game at every real step. After
 # each real game the agent plays a 50-step game imagined by the world model and learns from it too
-# (protocol §3.5). Fidelity `paper`: the world model's action inputs are unconnected, as in the
+# ([docs/protocol.md](../docs/protocol.md) §5). Fidelity `paper`: the world model's action inputs are unconnected, as in the
 # released code, so it cannot know which action was taken.
 
 # %% tags=["parameters"]
@@ -32,15 +32,16 @@ import numpy as np
 import pandas as pd
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, QUALITATIVE, legend_outside, save, use_style
 from neurodream.sweep import data_dir, run_study
 from neurodream.training import STATE_NAMES, TrainConfig, dream_beside_real, load_run, run_path
 from neurodream.world_model_study import cached_skill
 
 use_style()
+OUT, DATA = notebook_outputs("03_dreaming", globals()).figures, data_dir(quick)
 if quick:
     seeds, games = 2, 3
-OUT, DATA = figure_dir(quick), data_dir(quick)
 configs, table = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs)
 print(f"{table.seed.nunique()} runs x {games} games")
 
@@ -56,12 +57,13 @@ for ax, col, label in ((axes[0], "model_state_error", "state-change error (RAM u
                        (axes[1], "model_reward_error", "reward-trace error")):
     err = blocks.groupby(["seed", "block"])[col].mean().unstack(0)
     ax.plot(err.index, err.values, color=CONDITION_COLOURS["dreaming"], alpha=0.5)
-    ax.set(xlabel="games played", ylabel=label, title=label.split(" (")[0])
+    ax.set(xlabel="games played", ylabel=label, title=label.split(" (")[0] + " (per run)")
 spk = blocks.groupby(["seed", "block"])[["agent_spikes_per_step", "model_spikes_per_step"]].mean().groupby("block").mean()
 axes[2].plot(spk.index, spk.agent_spikes_per_step, label="agent")
 axes[2].plot(spk.index, spk.model_spikes_per_step, label="world model")
-axes[2].set(xlabel="games played", ylabel="spikes per step (510 neurons, both windows)", title="activity")
-axes[2].legend(fontsize=8)
+axes[2].set(xlabel="games played", ylabel="spikes per step\n(510 neurons, both windows)",
+            title="activity (mean over runs)")
+axes[2].legend()
 fig.suptitle(f"World model, fidelity 'paper', {table.seed.nunique()} runs x {games} games")
 save(fig, "03_world_model_learning", OUT)
 
@@ -90,14 +92,19 @@ wide = skill.pivot_table(index=["world_model", "predictor"], columns="target", v
 wide.round(2)
 
 # %%
-fig, axes = plt.subplots(1, len(variants), figsize=(16, 3.8), sharey=True)
+TARGET_NAMES = {"d_ball_x": "Δ ball x", "d_ball_y": "Δ ball y", "d_cpu_y": "Δ CPU paddle y",
+                "d_player_y": "Δ agent paddle y", "reward_trace": "reward trace"}
+MODEL_NAMES = {"paper": "'paper' (released wiring)", "corrected": "'corrected' (sees the action)",
+               "corrected_action1000": "'corrected', action activity 1000"}
+fig, axes = plt.subplots(1, len(variants), figsize=(17, 4.2), sharey=True)
 for ax, (name, g) in zip(axes, skill.groupby("world_model", sort=False)):
     pivot = g.pivot(index="target", columns="predictor", values="r2").loc[g.target.unique(), g.predictor.unique()]
-    pivot.plot.bar(ax=ax, legend=ax is axes[-1], rot=30)
+    pivot.rename(index=TARGET_NAMES).plot.bar(ax=ax, legend=False, rot=30, color=QUALITATIVE[:pivot.shape[1]])
     ax.axhline(0, color="k", lw=0.8)
-    ax.set(title=f"world model '{name}'", xlabel="", ylabel="held-out R²", ylim=(-0.5, 1))
-axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-fig.suptitle(f"What the world model predicts: seed 0, {3 if quick else skill_games} games, later half of the steps")
+    ax.set(title=f"world model {MODEL_NAMES.get(name, name)}", xlabel="", ylabel="held-out R²", ylim=(-0.5, 1))
+legend_outside(fig, axes[:1], ncols=4)
+fig.suptitle(f"What the world model predicts (R² on the later half of the steps; 1 = perfect, 0 = no better than "
+             f"the mean): seed 0, {3 if quick else skill_games} games")
 save(fig, "03_world_model_skill", OUT)
 online = skill[skill.predictor == "online readout"].set_index(["world_model", "target"]).r2
 for name in variants:
@@ -114,18 +121,22 @@ cfg0 = configs[0]
 saved = load_run(run_path(cfg0, DATA)).attrs
 both = dream_beside_real(cfg0, saved["policy_J"], saved["model_W"], steps=50)
 real, dream = both[both.kind == "real"], both[both.kind == "dream"]
-fig, axes = plt.subplots(1, 5, figsize=(18, 3.6))
+STATE_LABELS = {"ball_x": "ball x", "ball_y": "ball y", "cpu_y": "CPU paddle y", "player_y": "agent paddle y"}
+fig, axes = plt.subplots(1, 5, figsize=(19, 4))
 for ax, name in zip(axes[:4], STATE_NAMES):
     ax.scatter(real[f"real_d{name}"], real[f"pred_d{name}"], s=10)
     lim = max(1.0, np.abs(real[[f"real_d{name}", f"pred_d{name}"]].to_numpy()).max())
     ax.plot([-lim, lim], [-lim, lim], color="grey", lw=0.8)
-    ax.set(xlabel=f"real change of {name}", ylabel="predicted", title=name)
-axes[4].plot(real.step, real.ball_y, label="real ball y")
-axes[4].plot(dream.step, dream.ball_y, "--", label="dreamt ball y")
-axes[4].plot(real.step, real.player_y, label="real paddle y")
-axes[4].plot(dream.step, dream.player_y, "--", label="dreamt paddle y")
+    ax.set(xlabel=f"real change per step (RAM units)", ylabel="predicted change" if name == STATE_NAMES[0] else "",
+           title=STATE_LABELS[name])
+axes[4].plot(real.step, real.ball_y, color="#0173b2", label="ball y, real")
+axes[4].plot(dream.step, dream.ball_y, "--", color="#0173b2", label="ball y, dreamt")
+axes[4].plot(real.step, real.player_y, color="#029e73", label="agent paddle y, real")
+axes[4].plot(dream.step, dream.player_y, "--", color="#029e73", label="agent paddle y, dreamt")
 axes[4].set(xlabel="step", ylabel="RAM position", title="real game vs dream")
-axes[4].legend(fontsize=7)
+axes[4].legend(fontsize=8)
+fig.suptitle("Run 0's final world model: one-step predictions during a real game (grey: perfect), and a dream "
+             "from the same start")
 save(fig, "03_dream_vs_real", OUT)
 
 # %% [markdown]
@@ -140,7 +151,7 @@ for _, run in curves.groupby("seed"):
 mean = curves.groupby("game").mean_return.mean()
 ax.plot(mean.index, mean.values, color=CONDITION_COLOURS["dreaming"], lw=2.5, label="mean over runs")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks)",
-       title=f"Dreaming agent, fidelity 'paper', {table.seed.nunique()} runs")
-ax.legend(fontsize=8)
+ax.set(xlabel="real games played", ylabel="mean return per game\n(50-game blocks)",
+       title=f"Dreaming agent, fidelity 'paper', {table.seed.nunique()} runs (thin: single runs)")
+ax.legend(loc="upper left")
 save(fig, "03_dreaming_learning", OUT)

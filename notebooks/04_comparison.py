@@ -29,24 +29,43 @@ action_activity = 150.0  # corrected only: the action generator's activity (150 
 control_seeds = 5  # seeds 0..control_seeds-1 of the dreaming setup without dreams (no dream steps)
 agent_pulse = ""  # "": the calibration's pulse per setup; "5,45": the dreaming agent's cores at (coarse, fine)
 
+# %% [markdown]
+# Besides these defaults, three parameter sets have committed outputs in `figures/` (their files are
+# named after the world model's variant and the agent pulse; the README quotes them). Any other
+# parameters write to `figures/variants/<name>/` and leave `figures/` and the README as they are
+# (`neurodream.outputs`).
+
+# %%
+COMMITTED_PARAMETERS = [
+    {"fidelity": "corrected", "seeds": 2, "control_seeds": 2},
+    {"fidelity": "corrected", "action_activity": 1000, "seeds": 10, "control_seeds": 3},
+    {"agent_pulse": "5,45", "control_seeds": 10},
+]
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 import pandas as pd
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, RETURN_LABEL, legend_outside, save, use_style
 from neurodream.encoding import ACTION_ACTIVITY
 from neurodream.sweep import run_study
 from neurodream.training import agent_pulse_calibration
 
 use_style()
+WHERE = notebook_outputs("04_comparison", globals())
+OUT = WHERE.figures
 if quick:
     seeds, games, control_seeds = 2, 3, 2
-OUT = figure_dir(quick)
 # the world model's variant names the figures: "paper", "corrected", or e.g. "corrected_action1000"
 model_fields = {"fidelity": fidelity}
 label = fidelity
+if action_activity != ACTION_ACTIVITY and fidelity != "corrected":
+    raise ValueError(f"action_activity = {action_activity} acts on the corrected world model only (in 'paper' "
+                     "fidelity no neuron receives the action): add -p fidelity corrected")
 if action_activity != ACTION_ACTIVITY:
     model_fields["action_activity"] = float(action_activity)
     label = f"{fidelity}_action{action_activity:g}"
@@ -67,16 +86,16 @@ print(runs, f"random policy {random_mean:.2f} +- {random_sd:.2f}")
 # %%
 curves = analysis.learning_curves(table)
 bands = analysis.curve_bands(curves)
-fig, ax = plt.subplots(figsize=(8, 4.5))
+fig, ax = plt.subplots(figsize=(9, 5.5))
 for cond, b in bands.groupby("condition"):
     c = CONDITION_COLOURS[cond]
-    ax.plot(b.game, b["mean"], color=c, lw=2, label=f"{cond} (mean ± SD, {runs[cond]} runs)")
+    ax.plot(b.game, b["mean"], color=c, lw=2, label=f"{cond}: mean ± SD ({runs[cond]} runs)")
     ax.fill_between(b.game, b["mean"] - b.sd.fillna(0), b["mean"] + b.sd.fillna(0), color=c, alpha=0.2)
-    ax.plot(b.game, b.p80, color=c, ls="--", lw=1, label=f"{cond} 80th percentile")
+    ax.plot(b.game, b.p80, color=c, ls="--", lw=1, label=f"{cond}: 80th percentile")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)",
+ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
        title=f"Dreaming vs no dreaming, world model '{label}', 10 ms steps, {games} games per run")
-ax.legend(fontsize=8, loc="lower right")
+legend_outside(fig)
 save(fig, f"04_main_comparison_{label}", OUT)
 
 # %% [markdown]
@@ -96,11 +115,14 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 for cond, g in per.groupby("condition"):
     axes[0].plot(g.block, g.agent_spikes_per_step, color=CONDITION_COLOURS[cond], label=cond)
     axes[1].plot(g.block, g.policy_entropy, color=CONDITION_COLOURS[cond], label=cond)
-axes[0].set(xlabel="real games played", ylabel="agent spikes per step (510 neurons)", yscale="log",
+axes[0].set(xlabel="real games played", ylabel="agent spikes per step\n(510 neurons)", yscale="log",
             title="agent input to the readout")
-axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
+axes[0].yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+axes[0].yaxis.set_major_formatter(FormatStrFormatter("%g"))
+axes[0].yaxis.set_minor_formatter(NullFormatter())
+axes[1].axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
 axes[1].set(xlabel="real games played", ylabel="policy entropy per step (nats)", title="policy entropy")
-axes[1].legend(fontsize=8)
+legend_outside(fig, ncols=3)
 fig.suptitle(f"Mean over runs, world model '{label}'")
 save(fig, f"04_agent_input_{label}", OUT)
 
@@ -117,7 +139,7 @@ save(fig, f"04_agent_input_{label}", OUT)
 
 # %% [markdown]
 # ## Why dreams in `paper` fidelity cannot carry a learning signal
-# In the released wiring the action generators have no CAM targets (protocol §6.3), so the world
+# In the released wiring the action generators have no CAM targets ([docs/protocol.md](../docs/protocol.md) §8), so the world
 # model's spike counts, its predicted state changes and its predicted rewards do not depend on the
 # action the agent takes in a dream (a test checks this on the emulated chip). A dream's policy
 # gradient sums predicted rewards times the eligibility trace of ∇ log π(a | x), whose expectation
@@ -139,10 +161,12 @@ final = analysis.final_performance(table)
 mw = analysis.mann_whitney(final) if set(runs) == {"baseline", "dreaming"} else None
 fig, ax = plt.subplots(figsize=(5, 4))
 for k, (cond, f) in enumerate(final.groupby("condition")):
-    ax.boxplot(f.final_return, positions=[k], widths=0.5)
+    ax.boxplot(f.final_return, positions=[k], widths=0.5, medianprops={"color": "k"})
     ax.scatter([k] * len(f), f.final_return, color=CONDITION_COLOURS[cond], zorder=3)
+ax.axhline(random_mean, ls=":", color="k", lw=1, label="random policy")
+ax.legend(loc="upper right")
 ax.set_xticks(range(final.condition.nunique()), sorted(final.condition.unique()))
-ax.set(ylabel=f"mean return of the last {analysis.FINAL_GAMES} games",
+ax.set(ylabel=f"final return per run\n(mean of its last {analysis.FINAL_GAMES} games)",
        title=f"final performance ({label})" + (f"\nMann–Whitney U = {mw['U']:.0f}, p = {mw['p']:.3g}" if mw else ""))
 save(fig, f"04_final_performance_{label}", OUT)
 final.groupby("condition")[["final_return", "final_entropy"]].agg(["mean", "std", "count"]).round(3)
@@ -164,14 +188,14 @@ control = control.assign(condition="dreaming setup, no dreams")
 three = pd.concat([table[table.seed < control_seeds], control], ignore_index=True)
 per_seed = analysis.final_performance(three).pivot_table(index="seed", columns="condition", values="final_return")
 per_seed.loc["mean"] = per_seed.mean()
-fig, ax = plt.subplots(figsize=(8, 4.5))
-colours = {**CONDITION_COLOURS, "dreaming setup, no dreams": "grey"}
+fig, ax = plt.subplots(figsize=(9, 5.2))
+colours = {**CONDITION_COLOURS, "dreaming setup, no dreams": NO_DREAMS_COLOUR}
 for cond, b in analysis.curve_bands(analysis.learning_curves(three)).groupby("condition"):
     ax.plot(b.game, b["mean"], color=colours[cond], lw=2, label=f"{cond} ({int(b.runs.max())} runs)")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.set(xlabel="real games played", ylabel="mean return per game (50-game blocks, smoothed)",
+ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
        title=f"Seeds 0-{control_seeds - 1}: dreams against the same setup without dreams ('{label}')")
-ax.legend(fontsize=8, loc="lower right")
+legend_outside(fig, ncols=4)
 save(fig, f"04_dreams_vs_setup_{label}", OUT)
 per_seed.to_csv(OUT / f"04_dreams_vs_setup_{label}.csv")
 per_seed.round(2)
@@ -195,11 +219,13 @@ reach = analysis.games_to_reach(bands, levels).pivot(index="level", columns="con
 reach
 
 # %% [markdown]
-# ## Summary (written to `figures/summary.csv` and `.md`; the README quotes it)
+# ## Summary
+# Written to `summary_<variant>.csv` and `.md` beside the figures; with the default parameters also
+# into the README's summary table.
 
 # %%
 summary = analysis.summary_rows(final, mw, reach, random_mean, runs=runs, games=games, fidelity=label,
                                curves=curves, table=table)
 if not quick:
-    analysis.write_summary(summary, OUT, label)
+    analysis.write_summary(summary, OUT, label, readme=WHERE.readme)
 summary

@@ -30,13 +30,14 @@ waits_ms = [10.0, 20.0, 50.0]
 import matplotlib.pyplot as plt
 
 from neurodream import analysis
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, legend_outside, save, use_style
 from neurodream.sweep import run_study
 
 use_style()
+OUT = notebook_outputs("05_timing", globals()).figures
 if quick:
     seeds, games = 1, 2
-OUT = figure_dir(quick)
 _, table = run_study(["baseline", "dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, wait_ms=waits_ms)
 
 # %%
@@ -57,13 +58,18 @@ for k, (cond, g) in enumerate(per_game.groupby("condition")):
     axes[0].bar([i + (k - 0.5) * width for i in x], g.emulator_s, width * 0.5, color=CONDITION_COLOURS[cond],
                 label=f"{cond}: emulator (this machine)")
     axes[0].set_xticks(list(x), [f"{w:g} ms" for w in g.wait_ms])
-axes[0].set(ylabel="seconds per game", title="time per game")
-axes[0].legend(fontsize=7)
-curves = analysis.learning_curves(table)
+axes[0].set(xlabel="wait time per network step", ylabel="seconds per game", title="time per game")
+axes[0].legend(fontsize=8)
+# the paper's 50-game blocks for full runs; for short ones a tenth of the run, so that a curve has 10 points
+block = analysis.BLOCK_GAMES if games >= 10 * analysis.BLOCK_GAMES else max(1, games // 10)
+curves = analysis.learning_curves(table, block=block)
+styles = {w: ls for w, ls in zip(sorted(table.wait_ms.unique()), ("-", "--", ":", "-."))}
 for (cond, wait), c in curves.groupby(["condition", "wait_ms"]):
     m = c.groupby("game").mean_return.mean()
-    axes[1].plot(m.index, m.values, "o-", color=CONDITION_COLOURS[cond], lw=1 + wait / 25, label=f"{cond}, {wait:g} ms")
-axes[1].set(xlabel="real games played", ylabel="mean return (50-game blocks)", title="learning")
-axes[1].legend(fontsize=7)
-fig.suptitle(f"Wait times, fidelity 'paper', {seeds} run(s) x {games} games per setting")
+    axes[1].plot(m.index, m.values, ls=styles.get(wait, "-"), marker="o", ms=4, color=CONDITION_COLOURS[cond],
+                 label=f"{cond}, {wait:g} ms")
+axes[1].set(xlabel="real games played", ylabel=f"mean return per game\n({block}-game blocks)",
+            title=f"learning ({seeds} run{'s' if seeds > 1 else ''} per line)")
+legend_outside(fig, axes[1:], loc="outside right upper")
+fig.suptitle(f"Wait time per network step: fidelity 'paper', {seeds} run(s) x {games} games per setting")
 save(fig, "05_timing", OUT)

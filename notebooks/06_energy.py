@@ -34,15 +34,16 @@ import numpy as np
 import pandas as pd
 
 from neurodream import energy
-from neurodream.plotting import CONDITION_COLOURS, figure_dir, save, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.sweep import run_study
 from neurodream.training import dream_beside_real, load_run, play_game, run_path
 from neurodream.sweep import data_dir
 
 use_style()
+OUT, DATA = notebook_outputs("06_energy", globals()).figures, data_dir(quick)
 if quick:
     games, replays = 3, 1
-OUT, DATA = figure_dir(quick), data_dir(quick)
 configs, _ = run_study(["baseline", "dreaming"], seeds=1, games=games, quick=quick, jobs=1)
 chip_e = energy.ChipEnergies()
 pd.Series(chip_e.sources(), name="source").to_frame()
@@ -80,18 +81,20 @@ summary.T
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-kinds = ["chip_spikes_J", "chip_broadcasts_J", "chip_pulses_J", "chip_routing_J", "host_readout_J", "cpu_dense_hidden_J"]
+kinds = {"chip_spikes_J": "chip:\noutput\nspikes", "chip_broadcasts_J": "chip:\nevent\nbroadcasts",
+         "chip_pulses_J": "chip:\nsynaptic\npulses", "chip_routing_J": "chip:\nrouting",
+         "host_readout_J": "host CPU:\nreadouts", "cpu_dense_hidden_J": "CPU instead\nof the chip:\ndense layer"}
 x = np.arange(len(kinds))
 for k, (cond, row) in enumerate(summary.iterrows()):
-    axes[0].bar(x + (k - 0.5) * 0.38, row[kinds], 0.38, color=CONDITION_COLOURS[cond], label=cond)
-axes[0].set_xticks(x, [s.replace("_J", "").replace("_", "\n") for s in kinds], fontsize=8)
+    axes[0].bar(x + (k - 0.5) * 0.38, row[list(kinds)], 0.38, color=CONDITION_COLOURS[cond], label=cond)
+axes[0].set_xticks(x, list(kinds.values()), fontsize=9)
 axes[0].set(yscale="log", ylabel="energy per game (J)", title="where a game's energy goes")
-axes[0].legend(fontsize=8)
+axes[0].legend()
 axes[1].bar(summary.index, summary.chip_power_W * 1e3, color=[CONDITION_COLOURS[c] for c in summary.index])
-axes[1].axhline(1.0, ls=":", color="k", label="1 mW")
+axes[1].axhline(1.0, ls=":", color="k", label="1 mW (the paper: sub-milliwatt)")
 axes[1].set(ylabel="chip dynamic power (mW)", title="chip power while playing")
-axes[1].legend(fontsize=8)
-fig.suptitle(f"Energy estimates with UNVERIFIED per-event energies; fidelity 'paper', run 0's final readouts, "
-             f"{replays} replayed game(s) per condition")
+axes[1].legend()
+fig.suptitle(f"Energy estimates from event counts; the per-event energies are UNVERIFIED placeholders\n"
+             f"(fidelity 'paper', run 0's final readouts, {replays} replayed game(s) per condition)")
 save(fig, "06_energy", OUT)
 summary.to_csv(OUT / "06_energy.csv")

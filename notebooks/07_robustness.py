@@ -51,15 +51,16 @@ import pandas as pd
 
 from neurodream import analysis
 from neurodream import emulator_study as study
-from neurodream.plotting import figure_dir, save, setting_curves, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, category_colours, save, setting_curves, use_style
 from neurodream.pong import random_states
 from neurodream.sweep import run_settings
 from neurodream.training import agent_pulse_calibration
 
 use_style()
+OUT = notebook_outputs("07_robustness", globals()).figures
 if quick:
     seeds, games = 1, 3
-OUT = figure_dir(quick)
 DEFAULT = "CV 20 % (default)"
 settings = {
     "CV 0 %": {"mismatch_cv": 0.0},
@@ -96,11 +97,19 @@ bands = analysis.curve_bands(analysis.learning_curves(table))
 mismatch = [s for s in settings if s.startswith("CV") and "matched" not in s]
 matched_settings = [s for s in settings if "matched" in s or s == DEFAULT]
 timing = [DEFAULT, *[s for s in settings if not s.startswith("CV")]]
-fig = setting_curves(bands, mismatch, f"Device mismatch, same biases (paper fidelity, 10 ms, {games} games per run)")
+# the default chip in the baseline's blue in every figure, each CV in one colour with or without the
+# re-matched pulse, the timing settings in colours of their own
+colours = category_colours([s for s in settings if "matched" not in s], fixed={DEFAULT: CONDITION_COLOURS["baseline"]})
+colours.update({s: colours[s.replace(", matched activity", "")] for s in settings if "matched" in s})
+random_mean, _ = analysis.random_policy_return(games=20 if quick else 100)
+fig = setting_curves(bands, mismatch, f"Device mismatch, same biases (paper fidelity, 10 ms, {games} games per run)",
+                     colours=colours, random_mean=random_mean)
 save(fig, "07_mismatch", OUT)
-fig = setting_curves(bands, matched_settings, f"Device mismatch, activity matched (paper fidelity, 10 ms, {games} games per run)")
+fig = setting_curves(bands, matched_settings, "Device mismatch, agent pulse re-matched to the default chip's activity "
+                     f"(paper fidelity, 10 ms, {games} games per run)", colours=colours, random_mean=random_mean)
 save(fig, "07_mismatch_matched", OUT)
-fig = setting_curves(bands, timing, f"Input spike timing (mismatch CV 20 %, {games} games per run)")
+fig = setting_curves(bands, timing, f"Input spike timing (mismatch CV 20 %, {games} games per run)",
+                     colours=colours, random_mean=random_mean)
 save(fig, "07_input_timing", OUT)
 
 # %% [markdown]
@@ -129,7 +138,6 @@ regime.round(2)
 # conditions ran): one-sided Mann–Whitney p that dreaming's final returns exceed the baseline's.
 
 # %%
-random_mean, _ = analysis.random_policy_return(games=20 if quick else 100)
 summary = analysis.setting_summary(table, random_mean=random_mean)
 summary["setting"] = summary.setting.astype("category").cat.set_categories(list(settings))
 summary = summary.sort_values(["setting", "condition"]).reset_index(drop=True)

@@ -37,13 +37,15 @@ jobs = 2
 import pandas as pd
 
 from neurodream import analysis
-from neurodream.plotting import figure_dir, save, setting_curves, use_style
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, category_colours, save, setting_curves, use_style
 from neurodream.sweep import run_settings
 
 use_style()
+WHERE = notebook_outputs("08_dreaming_ablations", globals())
+OUT = WHERE.figures
 if quick:
     seeds, games = 1, 3
-OUT = figure_dir(quick)
 PAPER = "50 steps, 1 dream (paper)"
 length = {"no dreams": {"dream_steps": 0}, "25 steps": {"dream_steps": 25}, PAPER: {},
           "100 steps": {"dream_steps": 100}}
@@ -62,9 +64,15 @@ table.groupby(["setting", "condition"]).seed.nunique()
 
 # %%
 bands = analysis.curve_bands(analysis.learning_curves(table))
+# one colour per setting in all three figures: the baseline blue, the paper's schedule orange, no dreams grey
+colours = category_colours(["baseline", *dict.fromkeys([*length, *count, *model])],
+                           fixed={"baseline": CONDITION_COLOURS["baseline"], PAPER: CONDITION_COLOURS["dreaming"],
+                                  "no dreams": NO_DREAMS_COLOUR})
+titles = {"length": "dream length", "count": "dreams per game", "world_model": "the world model's wiring"}
 for name, group in (("length", length), ("count", count), ("world_model", model)):
-    fig = setting_curves(bands, ["baseline", *group], f"Dreaming ablation: {name.replace('_', ' ')} "
-                         f"(paper fidelity unless named, 10 ms, {games} games per run)", by_condition=False)
+    fig = setting_curves(bands, ["baseline", *group], f"Dreaming, one thing changed: {titles[name]} "
+                         f"(paper fidelity unless named, 10 ms, {games} games per run)", by_condition=False,
+                         colours=colours)
     save(fig, f"08_dream_{name}", OUT)
 
 # %% [markdown]
@@ -84,8 +92,8 @@ if not quick:
 summary.round(3)
 
 # %% [markdown]
-# The same, as the README shows it (the full-size run writes it between the README's `ablations`
-# markers).
+# The same, as the README shows it (a run with the committed parameters writes it between the
+# README's `ablations` markers).
 
 # %%
 shown = pd.DataFrame({
@@ -97,8 +105,8 @@ shown = pd.DataFrame({
     "wall time per run (min–max)": [f"{lo:.0f}–{hi:.0f} min" for lo, hi in
                                     zip(summary.wall_minutes_min, summary.wall_minutes_max)],
 })
-if not quick:
-    analysis.replace_readme_block(OUT.parent / "README.md", "ablations", analysis.markdown_table(shown))
+if WHERE.readme:  # the committed parameters only
+    analysis.replace_readme_block(WHERE.readme, "ablations", analysis.markdown_table(shown))
 shown
 
 # %% [markdown]
@@ -165,18 +173,16 @@ dreams["reward_so_far"] = dreams.groupby(["setting", "seed"], sort=False).reward
 # %%
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
-colours = dict(zip((PAPER, "100 steps"), ("C0", "C1")))
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
 for (label, seed), d in dreams.groupby(["setting", "seed"], sort=False):
     kw = dict(color=colours[label], alpha=0.8, label=label if seed == 0 else None)
     axes[0].step(d.step, d.out_of_reach + 0.04 * seed, where="post", **kw)
     axes[1].plot(d.step, d.reward_so_far, **kw)
-axes[0].set(xlabel="dream step", ylabel="variables out of the place cells' reach", yticks=range(5))
+axes[0].set(xlabel="dream step", ylabel="state variables out of\nthe place cells' reach", yticks=range(5))
 axes[1].set(xlabel="dream step", ylabel="predicted reward summed so far")
 axes[1].axhline(0, color="0.6", lw=0.8)
 axes[0].legend(title="trained with dreams of")
 fig.suptitle(f"One dream per run at its final weights ({seeds} runs per setting; paper fidelity, 10 ms)")
-fig.tight_layout()
 save(fig, "08_dream_drift", OUT)
 per_run = dreams.groupby(["setting", "seed"], sort=False).apply(lambda d: pd.Series({
     "first_step_out_of_reach": d.step[d.out_of_reach > 0].min(),

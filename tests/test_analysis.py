@@ -58,6 +58,10 @@ def test_summary_is_written_and_replaces_only_the_readme_block(tmp_path):
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
     assert "final_mean" in text and (tmp_path / "figures" / "summary_paper.csv").exists()
+    # without a README (any parameters but the committed ones) only the summary files are written
+    readme.write_text("untouched\n")
+    analysis.write_summary(s, tmp_path / "figures" / "variants" / "x", "paper")
+    assert readme.read_text() == "untouched\n" and (tmp_path / "figures" / "variants" / "x" / "summary_paper.md").exists()
 
 
 def test_setting_curves_one_panel_per_condition_or_one_for_all():

@@ -1,4 +1,4 @@
-"""Circuit dynamics against closed forms (dynapse1.md §7) and against a general ODE solver."""
+"""Circuit dynamics against closed forms (docs/chip_model.md §5) and against a general ODE solver."""
 
 import math
 

@@ -66,7 +66,7 @@ def test_bad_config_is_named():
 def test_only_the_corrected_world_model_sees_the_action(fidelity):
     # In the released wiring the action generators have no CAM targets: the world model's counts,
     # hence every dream, are the same whatever the agent does, so a dream's policy gradient has
-    # zero mean (protocol.md section 6.3).
+    # zero mean (docs/protocol.md §8).
     from neurodream.pong import random_states
     from neurodream.training import PaperChipRunner
 

@@ -1,7 +1,7 @@
 """Named DYNAP-SE1 biases: (coarse, fine) codes, their nominal currents, and the paper's presets.
 
 The bias generator of every core produces 25 named currents. All public DYNAP-SE1 software maps a
-code to a current with the same linear ladder (``shared/reference/dynapse1.md`` §2.1, Rockpool
+code to a current with the same linear ladder (``docs/chip_model.md`` §2, Rockpool
 ``BiasGen``)::
 
     I(coarse, fine) = I_COARSE_A[coarse] * fine / 255
@@ -174,7 +174,7 @@ class CoreBiases(Mapping[str, tuple[int, int]]):
         return {name: bias_current(*code) for name, code in self._codes.items()}
 
 
-# The parameter groups of the released neuromorphic-dreaming code (shared/reference/protocol.md §3.3).
+# The parameter groups of the released neuromorphic-dreaming code (docs/protocol.md §3).
 # Only the NMDA weight differs between the two networks among the synapses they use; the unused
 # GABA taus differ too and are kept for fidelity.
 _PAPER_COMMON = {

@@ -1,7 +1,7 @@
 """From named biases to circuit parameters: currents (A), time constants and pulse widths (s).
 
 Three layers are kept apart: bias codes (:mod:`biases`), the calibration record
-(:mod:`calibration`) and the circuit parameters derived here. Equations (``dynapse1.md`` §1-2):
+(:mod:`calibration`) and the circuit parameters derived here. Equations (``docs/chip_model.md`` §2-3):
 
 * bias current: ``I = max(I_nominal(coarse, fine) * scale[name], I0)`` (dark-current floor);
 * DPI time constant (S1): ``tau = C U_T / (kappa I_tau)`` (Bartolozzi & Indiveri 2007);

@@ -1,7 +1,7 @@
 """Topology and hard limits of the DYNAP-SE1 board, each defined once.
 
-Sources: ``shared/reference/dynapse1.md`` §6 (samna/ctxctl constants as used by the
-neuromorphic-dreaming code, Rockpool ``params.py``, the INI dynapse-simulator ``DynapSE.py``).
+Sources: samna/ctxctl constants as used by the neuromorphic-dreaming code, Rockpool ``params.py``
+and the INI dynapse-simulator ``DynapSE.py`` (summarised in ``docs/chip_model.md`` §1 and §7).
 A network that violates one of these limits cannot be put on the chip; the validation in
 :mod:`neurodream.chip.network` raises a ``ValueError`` naming the limit.
 """

@@ -2,7 +2,7 @@
 
 Each neuron's copy of a bias current passes through its own transistors, so the currents differ
 from neuron to neuron (and, for synapses, from type to type). Currents are exponential in gate
-voltage, so the factor is log-normal (``dynapse1.md`` §4) with mean 1 and the requested
+voltage, so the factor is log-normal (``docs/chip_model.md`` §6) with mean 1 and the requested
 coefficient of variation::
 
     factor = exp(sigma z - sigma^2 / 2),   sigma = sqrt(ln(1 + cv^2)),   z ~ N(0, 1)
