@@ -31,7 +31,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
-from .chip.calibration import DREAMING_AGENT_PULSE
 from .chip.limits import MAX_STIMULUS_EVENTS
 from .atomic_file import check_writable_folder, strict_json, write_atomically
 from .encoding import ACTION_ACTIVITY, MAX_ACTION_ACTIVITY, encode, randomise
@@ -44,9 +43,27 @@ CONDITIONS = ("baseline", "dreaming")
 STATE_NAMES = ("ball_x", "ball_y", "cpu_y", "player_y")
 
 
+HOST_MS = 8.0
+"""Chip time (ms) of one network step beyond its wait: the released loop read the chip, ran the
+readout, the game step and numpy, and uploaded the next stimulus in about 8 ms (the authors' run
+times: 1 h per 200 000 steps without dreaming, 3 h per 600 000 with, i.e. about 18 ms per step with
+the 10 ms wait), while the last upload kept playing."""
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """Everything that defines a run; saved with its results."""
+    """Everything that defines a run; saved with its results.
+
+    The defaults emulate the released loop as it ran on the chip (fidelity v2): ``host_ms`` of the
+    last upload playing on before each new upload, read at the chip's read times; the released
+    count buffer (``released_counts``: counts zeroed at each game's start, and a read that finds no
+    events clears both networks' counts); the policy's Adam stepped after every game and dream from
+    game 0 (``adam_from_game0``: a zero gradient before learning starts). ``network_seed`` /
+    ``chip_seed`` (-1: the run's ``seed``) draw the connectivity and the chip (device mismatch,
+    input randomness) apart from the readouts and the game, for the paper's design of one network
+    per condition. ``host_ms = 0``, ``released_counts = False`` and ``adam_from_game0 = False`` give
+    the loop of the first emulation (back-to-back windows).
+    """
 
     condition: str = "baseline"
     seed: int = 0
@@ -63,6 +80,11 @@ class TrainConfig:
     input_jitter_ms: float = 0.0
     poisson_input: bool = False
     action_activity: float = ACTION_ACTIVITY
+    host_ms: float = HOST_MS
+    released_counts: bool = True
+    adam_from_game0: bool = True
+    network_seed: int = -1
+    chip_seed: int = -1
 
     def __post_init__(self):
         _normalise_numbers(self)
@@ -136,8 +158,12 @@ def _check_fields(cfg: TrainConfig) -> None:
     _check_float(cfg, "action_activity", 0.0, MAX_ACTION_ACTIVITY, "the action generator's activity, "
                  f"at most what fits the FPGA's stimulus of {MAX_STIMULUS_EVENTS} events; the released "
                  f"code's is {ACTION_ACTIVITY}", open_low=True)
-    if not isinstance(cfg.poisson_input, bool):
-        raise ValueError(f"poisson_input = {cfg.poisson_input!r} must be True or False")
+    _check_float(cfg, "host_ms", 0.0, MAX_WAIT_MS, "chip time per step beyond the wait, ms")
+    _check_int(cfg, "network_seed", -1, "seed of the connectivity; -1: the run's seed")
+    _check_int(cfg, "chip_seed", -1, "seed of the chip's mismatch and input randomness; -1: the run's seed")
+    for name in ("poisson_input", "released_counts", "adam_from_game0"):
+        if not isinstance(getattr(cfg, name), bool):
+            raise ValueError(f"{name} = {getattr(cfg, name)!r} must be True or False")
     if cfg.calibration is not None:
         if not isinstance(cfg.calibration, Mapping):
             raise ValueError(f"calibration = {cfg.calibration!r} must be None or a Calibration.to_dict() record")
@@ -154,13 +180,12 @@ def _check_fields(cfg: TrainConfig) -> None:
 
 
 def calibration_for(cfg: TrainConfig) -> Calibration:
-    """The calibration a run uses: ``cfg.calibration`` when given, else the default record, with the
-    agent cores at :data:`~neurodream.chip.calibration.DREAMING_AGENT_PULSE` in the dreaming setup
-    (its reason: ``Calibration.sources()['core_unset_biases']``)."""
+    """The calibration a run uses: ``cfg.calibration`` when given, else the default record (one set
+    of biases for both conditions, as the released code had; the first emulation gave the dreaming
+    agent a shorter pulse: ``agent_pulse_calibration(DREAMING_AGENT_PULSE).to_dict()`` as
+    ``calibration`` reproduces that)."""
     if cfg.calibration:
         return Calibration.from_dict(cfg.calibration)
-    if cfg.condition == "dreaming":
-        return agent_pulse_calibration(DREAMING_AGENT_PULSE)
     return Calibration()
 
 
@@ -187,18 +212,28 @@ def run_calibration_is_current(table: pd.DataFrame) -> bool:
 
 
 class PaperChipRunner:
-    """The agent (and world model) on one emulated chip, with the released code's count windows.
+    """The agent (and world model) on one emulated chip, read as the released loop read it.
 
-    Every window advances the whole chip; each population's counts accumulate over every window
-    and are zeroed only when that population is read (so with dreaming each network's counts span
-    its own window and the other network's preceding one, as on the chip).
+    Each network step uploads a stimulus, waits ``wait_ms`` and reads the chip; the read holds
+    everything since the previous read: the last upload playing on for ``host_ms`` (the loop's host
+    work), then the new stimulus's first ``wait_ms``. Counts accumulate per neuron over every read
+    and each population's are zeroed only when that population is read (so with dreaming each
+    network's counts span its own window and the other network's preceding one, as on the chip).
+    With ``released_counts``, a read that finds no events clears all counts, and a game's start
+    zeroes them (a dream's start does not), as the released code did.
     """
 
     def __init__(self, cfg: TrainConfig):
         with_model = cfg.condition == "dreaming"
-        self.paper = build_paper_chip(cfg.seed, with_model=with_model, fidelity=cfg.fidelity)
-        self.chip = Emulator(self.paper.network, calibration_for(cfg), mismatch_cv=cfg.mismatch_cv, seed=cfg.seed)
-        self.window_s = cfg.wait_ms * 1e-3
+        network_seed = cfg.seed if cfg.network_seed < 0 else cfg.network_seed
+        chip_seed = cfg.seed if cfg.chip_seed < 0 else cfg.chip_seed
+        self.paper = build_paper_chip(network_seed, with_model=with_model, fidelity=cfg.fidelity)
+        self.chip = Emulator(self.paper.network, calibration_for(cfg), mismatch_cv=cfg.mismatch_cv, seed=chip_seed)
+        self.wait_s = cfg.wait_ms * 1e-3
+        self.host_s = cfg.host_ms * 1e-3
+        self.playing = None
+        """The last upload (the generators keep playing it)."""
+        self.released = cfg.released_counts
         self.acc = np.zeros(self.chip.n_neurons, dtype=np.int64)
         self.jitter_s = cfg.input_jitter_ms * 1e-3
         self.poisson = cfg.poisson_input
@@ -206,9 +241,30 @@ class PaperChipRunner:
 
     def _stimulus(self, state, action=None):
         stim = encode(state, action, self.action_activity)
-        if self.jitter_s or self.poisson:
-            stim = randomise(stim, self.window_s, self.chip.input_rng, jitter_s=self.jitter_s, poisson=self.poisson)
+        if self.jitter_s or self.poisson:  # a program over all the time it plays: wait, then host work
+            stim = randomise(stim, self.wait_s + self.host_s, self.chip.input_rng, jitter_s=self.jitter_s,
+                             poisson=self.poisson)
         return stim
+
+    def window(self, stimulus):
+        """Upload ``stimulus``, wait, read: the chip's :class:`~neurodream.chip.RunResult` since the
+        previous read (its counts are added to the running counts)."""
+        if self.host_s > 0:
+            res = self.chip.run(self.host_s + self.wait_s, stimulus, upload_at_s=self.host_s,
+                                previous=self.playing, previous_phase_s=self.wait_s)
+        else:
+            res = self.chip.run(self.wait_s, stimulus)
+        self.playing = stimulus
+        if self.released and not res.counts.any():
+            self.acc[:] = 0  # the released read: no events replaces the whole count buffer by zeros
+        else:
+            self.acc += res.counts
+        return res
+
+    def new_game(self) -> None:
+        """A game starts (the released loop drained the chip's events and zeroed the counts)."""
+        if self.released:
+            self.acc[:] = 0
 
     def _read(self, idx) -> np.ndarray:
         out = self.acc[idx].astype(float)
@@ -216,11 +272,11 @@ class PaperChipRunner:
         return out
 
     def agent_counts(self, state) -> np.ndarray:
-        self.acc += self.chip.run(self.window_s, self._stimulus(state)).counts
+        self.window(self._stimulus(state))
         return self._read(self.paper.agent)
 
     def model_counts(self, state, action) -> np.ndarray:
-        self.acc += self.chip.run(self.window_s, self._stimulus(state, action)).counts
+        self.window(self._stimulus(state, action))
         return self._read(self.paper.model)
 
 
@@ -284,6 +340,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
         t0 = time.perf_counter()
         learn = game > cfg.learn_after_game
         state = env.start_game()
+        runner.new_game()
         policy.reset()
         if model:
             model.reset()
@@ -310,8 +367,8 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
             steps += 1
             if done:
                 break
-        if learn:
-            policy.update()
+        if learn or cfg.adam_from_game0:
+            policy.update()  # before learning starts: a zero gradient, which still steps Adam's counter
         dream_steps = 0
         for _ in range(cfg.dreams_per_game if dreaming and cfg.dream_steps else 0):
             state = env.start_game()
@@ -323,7 +380,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
                 state = state + ds_pred
                 policy.reward(r_pred if learn else 0.0)
                 dream_steps += 1
-            if learn:
+            if learn or cfg.adam_from_game0:
                 policy.update()
         rows.append({
             "game": game, "real_steps": steps, "dream_steps": dream_steps, "return": ret,
@@ -385,7 +442,7 @@ def spike_raster(cfg: TrainConfig, states) -> pd.DataFrame:
     index[runner.paper.agent] = np.arange(runner.paper.agent.size)
     rows = []
     for step, state in enumerate(np.asarray(states, dtype=float)):
-        res = runner.chip.run(runner.window_s, encode(state))
+        res = runner.window(encode(state))
         rows.append(pd.DataFrame({"time_s": res.spike_times_s, "neuron": index[res.spike_neurons], "step": step}))
     return pd.concat(rows, ignore_index=True)
 

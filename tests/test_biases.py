@@ -70,21 +70,21 @@ def test_calibration_round_trips_and_rejects_unknown_keys():
     assert set(Calibration.sources()) == {f for f in Calibration().to_dict()}
 
 
-def test_the_dreaming_setup_changes_only_the_agent_cores_pulse():
+def test_both_conditions_use_one_set_of_biases_and_the_first_emulations_is_reachable():
     from neurodream.chip.calibration import DREAMING_AGENT_PULSE, PAPER_AGENT_PULSE, PAPER_MODEL_PULSE
-    from neurodream.training import TrainConfig, calibration_for
+    from neurodream.training import TrainConfig, agent_pulse_calibration, calibration_for
 
     base = calibration_for(TrainConfig(condition="baseline"))
     dream = calibration_for(TrainConfig(condition="dreaming"))
-    assert base == Calibration()
-    pulses = {core: dict(m)["PULSE_PWLK_P"] for core, m in dream.core_unset_biases.items()}
+    assert base == dream == Calibration()  # as the released code: one pulse for both conditions
+    # the first emulation's dreaming agent had a shorter pulse: an explicit record reproduces it
+    old = agent_pulse_calibration(DREAMING_AGENT_PULSE)
+    explicit = calibration_for(TrainConfig(condition="dreaming", calibration=old.to_dict()))
+    pulses = {core: dict(m)["PULSE_PWLK_P"] for core, m in explicit.core_unset_biases.items()}
     assert pulses == {"3:0": DREAMING_AGENT_PULSE, "3:1": DREAMING_AGENT_PULSE,
                       "3:2": PAPER_MODEL_PULSE, "3:3": PAPER_MODEL_PULSE}
-    assert dream.replace(core_unset_biases=base.core_unset_biases) == base
+    assert explicit.replace(core_unset_biases=base.core_unset_biases) == base
     assert DREAMING_AGENT_PULSE != PAPER_AGENT_PULSE
-    # an explicit record wins over the condition's default
-    explicit = calibration_for(TrainConfig(condition="dreaming", calibration=base.to_dict()))
-    assert explicit == base
     with pytest.raises(ValueError, match="8"):
         base.with_core_bias([(3, 0)], "PULSE_PWLK_P", (8, 10))
 

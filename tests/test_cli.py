@@ -1,5 +1,6 @@
 """The command line: help for every option, typed --set values, one-line errors with exit status 2."""
 
+import re
 import argparse
 
 import pytest
@@ -30,7 +31,7 @@ def test_set_help_lists_the_other_fields_with_type_and_default(command):
     for field in ("awake_steps (int, default 100)", "poisson_input (bool, default False)",
                   "policy_lr (float, default 0.004)", "calibration (dict, default None)"):
         assert field in text
-    assert "seed (int" not in text  # fields with their own option are not offered to --set
+    assert not re.search(r"(?<![\w])seed \(int", text)  # fields with their own option are not offered to --set
 
 
 @pytest.fixture

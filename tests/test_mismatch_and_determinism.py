@@ -65,7 +65,7 @@ def test_a_pickled_chip_continues_as_the_original_without_its_run_scratch():
     # pickled by a version without those buffers (state without them) still runs
     import pickle
 
-    states = random_states(4, 0)
+    states = random_states(12, 0)
     chip = Emulator(build_paper_chip(2).network, Calibration(), seed=2)
     chip.run(0.01, encode(states[0]))
     state = chip.__getstate__()

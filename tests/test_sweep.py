@@ -51,11 +51,14 @@ def test_corrupt_result_is_reported_and_recomputed(tmp_path):
 
 
 def test_a_run_made_under_another_calibration_is_recomputed(tmp_path):
-    cfg = _configs()[1]  # dreaming: its agent cores default to DREAMING_AGENT_PULSE
+    from neurodream.chip.calibration import DREAMING_AGENT_PULSE
+    from neurodream.training import agent_pulse_calibration
+
+    cfg = _configs()[1]
     path = sw.run_one(cfg, tmp_path)
     assert sw.cached(cfg, tmp_path)
     payload = json.loads(path.read_text())
-    payload["calibration"] = calibration_record(TrainConfig(condition="baseline"))  # e.g. an older default
+    payload["calibration"] = agent_pulse_calibration(DREAMING_AGENT_PULSE).to_dict()  # e.g. an older default
     path.write_text(json.dumps(payload))
     with pytest.warns(UserWarning, match="another calibration"):
         assert not sw.cached(cfg, tmp_path)

@@ -96,14 +96,16 @@ def test_agent_state_information_reads_the_state_from_the_agents_counts():
 
 
 def test_agent_state_information_under_another_calibration():
-    # the dreaming setup with the baseline's longer agent pulse: many more spikes per step
+    # the dreaming setup with the calibrated agent pulse against the first emulation's shorter one
+    # (DREAMING_AGENT_PULSE): many more spikes per step with the longer pulse
+    from neurodream.chip.calibration import DREAMING_AGENT_PULSE
     from neurodream.emulator_study import agent_state_information
     from neurodream.pong import random_states
     from neurodream.training import agent_pulse_calibration
 
     states = random_states(150, seed=5)
-    default = agent_state_information(states, conditions=("dreaming",), seeds=(0,))
-    longer = agent_state_information(states, conditions=("dreaming",), seeds=(0,),
-                                     calibration=agent_pulse_calibration((5, 45)))
+    longer = agent_state_information(states, conditions=("dreaming",), seeds=(0,))
+    default = agent_state_information(states, conditions=("dreaming",), seeds=(0,),
+                                      calibration=agent_pulse_calibration(DREAMING_AGENT_PULSE))
     assert longer.spikes_per_step[0] > 3 * default.spikes_per_step[0]
     assert longer.neurons_ever_active[0] > default.neurons_ever_active[0]

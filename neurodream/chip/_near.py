@@ -42,7 +42,7 @@ FLOOR_RISE = 20.0
 many ``a`` (near the floor ``E`` changes fast, and the trapezoid rule would weigh the floor too much)."""
 NEAR_DECAY_STEP = 0.3
 """Near threshold (RK4 in u): largest change of a decaying synaptic or AHP log-current in one step."""
-NEAR_STIFF = 1.0
+NEAR_STIFF = 0.3
 """Near threshold (RK4 in u): largest step times the rate's derivative in u (the feedback)."""
 NEAR_MAX_STEPS = 10_000
 """Steps of one window after which the neuron goes to the reference RK4 (a safeguard)."""

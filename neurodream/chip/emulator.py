@@ -26,7 +26,10 @@ from ._rk4 import INACTIVE, M_AHP, M_AHP_END, M_REF, M_U
 from .calibration import Calibration
 from .circuits import CoreCircuit, core_circuit, dpi_tau, switch_time
 from .limits import SynapseType
+from .limits import N_CHIPS, N_NEURONS_PER_CHIP, global_neuron_id
 from .mismatch import DEFAULT_MISMATCH_CV, lognormal_factors
+
+N_BOARD_NEURONS = N_CHIPS * N_NEURONS_PER_CHIP
 from .network import Network
 from .stimulus import Stimulus, check_events
 
@@ -102,8 +105,10 @@ def neuron_parameters(
             base[f"syn_tau_{s}"][i] = c.i_tau_syn_A[s]
             base[f"syn_th_{s}"][i] = c.i_th_syn_A[s]
             base[f"syn_w_{s}"][i] = c.i_w_syn_A[s]
-    # one frozen factor per neuron and current, drawn in a fixed order
-    cur = {name: base[name] * lognormal_factors(n, cv, rng) for name in names}
+    # one frozen factor per physical neuron and current, drawn for the whole board in a fixed order:
+    # mismatch belongs to the silicon, so a neuron's factors do not depend on which others are used
+    slot = np.array([global_neuron_id(a.chip, a.core, a.neuron) for a in network.addresses], dtype=np.int64)
+    cur = {name: base[name] * lognormal_factors(N_BOARD_NEURONS, cv, rng)[slot] for name in names}
     p = np.zeros((n, L.N_PARAMS))
     p[:, L.R_MEM] = cal.kappa / (cal.C_mem_F * cal.thermal_voltage_V)
     p[:, L.I0] = i0
@@ -277,11 +282,17 @@ class Emulator:
         duration_s: float,
         stimulus: Stimulus | None = None,
         *,
+        upload_at_s: float = 0.0,
+        previous: Stimulus | None = None,
+        previous_phase_s: float = 0.0,
         events: tuple[np.ndarray, np.ndarray] | None = None,
         record: np.ndarray | list[int] | None = None,
         record_dt_s: float = 50e-6,
     ) -> RunResult:
-        """Advance the chip by ``duration_s``; ``stimulus`` starts playing at the window's start.
+        """Advance the chip by ``duration_s``; ``stimulus`` starts playing ``upload_at_s`` after the
+        window's start (when it is uploaded: the FPGA restarts its program there). Before that,
+        ``previous`` (the last upload) plays on from ``previous_phase_s`` of its program, as the
+        generators in repeat mode do until the next upload.
 
         ``events`` = (times from the window start in s, generator ids) is an alternative input,
         e.g. Poisson events. ``record``: network indices whose currents are sampled every
@@ -292,12 +303,23 @@ class Emulator:
             raise ValueError(f"duration {duration_s!r} must be a positive number of seconds")
         if stimulus is not None and events is not None:
             raise ValueError("give a stimulus or events, not both")
+        if not (math.isfinite(upload_at_s) and 0.0 <= upload_at_s < duration_s):
+            raise ValueError(f"upload_at_s = {upload_at_s!r} must lie in [0, duration_s = {duration_s!r})")
+        if (previous is not None or upload_at_s > 0) and stimulus is None:
+            raise ValueError("upload_at_s and previous go with a stimulus (the upload)")
+        if not (math.isfinite(previous_phase_s) and previous_phase_s >= 0):
+            raise ValueError(f"previous_phase_s = {previous_phase_s!r} must be a time >= 0 (s)")
         if events is not None:
             events = check_events(events, duration_s)
         t0 = self.time_s
         t1 = t0 + duration_s
         if stimulus is not None:
-            rel, ids = stimulus.events(duration_s)
+            rel, ids = stimulus.events(duration_s - upload_at_s)
+            if upload_at_s > 0:
+                rel = rel + upload_at_s
+                if previous is not None:
+                    tail_t, tail_ids = previous.events(upload_at_s, previous_phase_s)
+                    rel, ids = np.concatenate((tail_t, rel)), np.concatenate((tail_ids, ids))
             ids = ids.astype(np.int64)  # a writable copy: Numba compiles read-only arrays separately
         elif events is not None:
             rel, ids = (np.asarray(x) for x in events)

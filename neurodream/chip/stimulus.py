@@ -152,16 +152,23 @@ class Stimulus:
             return float("inf")
         return float(self.times_s[-1])
 
-    def events(self, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """Event times (s, from the program start) and generator ids within ``[0, duration_s)``
-        (read-only arrays, shared by every call with the same duration)."""
-        played = self._played.get(duration_s)
+    def events(self, duration_s: float, start_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Event times (s) and generator ids of the program's stretch ``[start_s, start_s + duration_s)``,
+        times from ``start_s`` (read-only arrays, shared by every call with the same arguments).
+        ``start_s > 0`` is a program that was already playing: the FPGA's generators keep playing the
+        last upload (repeat mode) until the next one."""
+        key = (duration_s, start_s)
+        played = self._played.get(key)
         if played is None:
-            played = self._events(duration_s)
+            times, ids = self._events(start_s + duration_s)
+            if start_s > 0:
+                keep = times >= start_s
+                times, ids = times[keep] - start_s, ids[keep]
+            played = (times, ids)
             for a in played:
                 a.flags.writeable = False
             if len(self._played) < 8:
-                self._played[duration_s] = played
+                self._played[key] = played
         return played
 
     def _events(self, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
