@@ -48,19 +48,31 @@ def learning_curves(table: pd.DataFrame, *, block: int = BLOCK_GAMES, savgol=SAV
     """One row per run and block: ``game`` (games played at the block's end), ``mean_return`` and
     ``smoothed`` (Savitzky-Golay over the run's blocks when it has at least ``savgol[0]`` of them,
     else the block means themselves)."""
-    from scipy.signal import savgol_filter
-
-    keys = _run_keys(table)
+    keys = _keys(table, RUN_KEYS)
     t = table.assign(block=table.game // block)
     curves = t.groupby([*keys, "block"], as_index=False)["return"].mean().rename(columns={"return": "mean_return"})
     curves["game"] = (curves.block + 1) * block
+    return _smoothed(curves.drop(columns="block"), keys, savgol)
+
+
+def smooth_block_means(blocks: pd.DataFrame, savgol=SAVGOL) -> pd.DataFrame:
+    """:func:`learning_curves` of runs given as block means (columns ``seed``, ``games``, ``return``
+    and any group keys, e.g. the published runs), smoothed the same way."""
+    curves = blocks.rename(columns={"return": "mean_return", "games": "game"})
+    return _smoothed(curves, _keys(curves, RUN_KEYS), savgol)
+
+
+def _smoothed(curves: pd.DataFrame, keys: list[str], savgol) -> pd.DataFrame:
+    # each run's block means smoothed by Savitzky-Golay, as the paper's figures are
+    from scipy.signal import savgol_filter
+
     parts = []
     for _, run in curves.groupby(keys, sort=False):
-        run = run.sort_values("block").copy()
+        run = run.sort_values("game").copy()
         y = run.mean_return.to_numpy()
         run["smoothed"] = savgol_filter(y, *savgol) if y.size >= savgol[0] else y
         parts.append(run)
-    return pd.concat(parts, ignore_index=True).drop(columns="block")
+    return pd.concat(parts, ignore_index=True)
 
 
 def curve_bands(curves: pd.DataFrame, column: str = "smoothed") -> pd.DataFrame:

@@ -52,39 +52,86 @@ def matched_agent_pulse(states: np.ndarray, target_spikes_per_step: float, *, mi
                         coarse: int = 5, seed: int = 0) -> tuple[tuple[int, int], float]:
     """The agent cores' ``PULSE_PWLK_P`` = (``coarse``, fine) with which the agent, at device mismatch
     ``mismatch_cv``, fires closest (as a ratio) to ``target_spikes_per_step`` on ``states`` (baseline
-    setup: one window per state); returns the code and the spikes per step it gives.
-
-    A larger fine code is a larger current and a shorter pulse, so the count falls with the fine
-    code; bisection finds the last code at or above the target, then the closer of it and the next.
-    """
+    setup: one window per state); returns the code and the spikes per step it gives."""
     from .training import agent_pulse_calibration
 
-    if not target_spikes_per_step > 0:
-        raise ValueError(f"target_spikes_per_step must be > 0, got {target_spikes_per_step!r}")
+    return match_pulse(lambda code: agent_spikes_per_step(states, calibration=agent_pulse_calibration(code),
+                                                          mismatch_cv=mismatch_cv, seed=seed),
+                       target_spikes_per_step, coarse)
+
+
+def match_pulse(spikes_for, target: float, coarse: int) -> tuple[tuple[int, int], float]:
+    """The pulse code (``coarse``, fine) whose ``spikes_for(code)`` comes closest (as a ratio) to
+    ``target``, and that count. A larger fine code is a larger current and a shorter pulse, so the
+    count falls with the fine code; bisection finds the last code at or above the target, then the
+    closer of it and the next."""
+    if not target > 0:
+        raise ValueError(f"target spikes must be > 0, got {target!r}")
     seen: dict[int, float] = {}
 
     def spikes(fine: int) -> float:
         if fine not in seen:
-            seen[fine] = agent_spikes_per_step(states, calibration=agent_pulse_calibration((coarse, fine)),
-                                               mismatch_cv=mismatch_cv, seed=seed)
+            seen[fine] = spikes_for((coarse, fine))
         return seen[fine]
 
     lo, hi = 1, 255
-    if spikes(lo) <= target_spikes_per_step or spikes(hi) >= target_spikes_per_step:
-        best = lo if spikes(lo) <= target_spikes_per_step else hi
+    if spikes(lo) <= target or spikes(hi) >= target:
+        best = lo if spikes(lo) <= target else hi
         return (coarse, best), spikes(best)
     while hi - lo > 1:  # invariant: spikes(lo) > target > spikes(hi)
         mid = (lo + hi) // 2
-        if spikes(mid) >= target_spikes_per_step:
+        if spikes(mid) >= target:
             lo = mid
         else:
             hi = mid
 
     def miss(fine: int) -> float:
-        return abs(np.log(spikes(fine) / target_spikes_per_step)) if spikes(fine) > 0 else np.inf
+        return abs(np.log(spikes(fine) / target)) if spikes(fine) > 0 else np.inf
 
     best = lo if miss(lo) <= miss(hi) else hi
     return (coarse, best), spikes(best)
+
+
+def dreaming_setup_reads(states: np.ndarray, calibration: Calibration, *, seeds=(0, 1, 2)) -> dict[str, float]:
+    """Spikes per read of the untrained agent and world model in the dreaming setup (the released
+    loop's reads, each network's counts accumulating over the other's window too), on ``states`` with
+    uniformly random actions, averaged over chips ``seeds``: ``{"agent": ..., "model": ...}``."""
+    from .seeding import stream
+
+    agent, model = [], []
+    for seed in seeds:
+        runner = PaperChipRunner(TrainConfig(condition="dreaming", seed=seed, calibration=calibration.to_dict()))
+        rng = stream(seed, "random-actions")
+        runner.new_game()
+        for s in states:
+            agent.append(runner.agent_counts(s).sum())
+            model.append(runner.model_counts(s, int(rng.integers(3))).sum())
+    return {"agent": float(np.mean(agent)), "model": float(np.mean(model))}
+
+
+MODEL_PULSE_COARSE = 4
+"""The world model's pulse is searched at this coarse value (40 us at fine 45: its NMDA weight is
+7.5 times the agent's smaller)."""
+
+
+def matched_model_pulse(states: np.ndarray, agent_code: tuple[int, int], *, seeds=(0, 1, 2)
+                        ) -> tuple[tuple[int, int], float, float]:
+    """The world-model cores' ``PULSE_PWLK_P`` with which the untrained world model fires as many
+    spikes per read as the untrained agent (agent cores at ``agent_code``) in the dreaming setup
+    (:func:`dreaming_setup_reads`): a rule on activity alone, fixed before any dreaming run and blind
+    to what dreaming gives. Returns the code, the model's and the agent's spikes per read."""
+    from .networks import MODEL_CHIP_CORES
+    from .training import agent_pulse_calibration
+
+    base = agent_pulse_calibration(agent_code)
+    target = dreaming_setup_reads(states, base, seeds=seeds)["agent"]
+
+    def model_spikes(code):
+        return dreaming_setup_reads(states, base.with_core_bias(MODEL_CHIP_CORES, "PULSE_PWLK_P", code),
+                                    seeds=seeds)["model"]
+
+    code, spikes = match_pulse(model_spikes, target, MODEL_PULSE_COARSE)
+    return code, spikes, target
 
 
 def count_summary(counts: np.ndarray) -> dict[str, float]:

@@ -22,6 +22,7 @@ AGENT_CORES = (0, 1)
 AGENT_CHIP_CORES = tuple((CHIP_ID, core) for core in AGENT_CORES)
 """The agent's cores as ``(chip, core)`` pairs (what calibration records are keyed by)."""
 MODEL_CORES = (2, 3)
+MODEL_CHIP_CORES = tuple((CHIP_ID, core) for core in MODEL_CORES)
 NEURONS_PER_CORE_USED = 255
 CAM_WORDS_PER_NEURON = 8
 MAX_WEIGHT = 4

@@ -308,13 +308,19 @@ def run_study(conditions: Sequence[str], *, seeds: int, games: int, quick: bool 
     return configs, _run_and_load(configs, quick, jobs)
 
 
-def run_settings(settings: Mapping[str, Mapping[str, Any]], *, conditions: Sequence[str], seeds: int,
-                 games: int, quick: bool = False, jobs: int = -1) -> pd.DataFrame:
+def run_settings(settings: Mapping[str, Mapping[str, Any]], *, conditions: Sequence[str] | None = None,
+                 seeds: int, games: int, quick: bool = False, jobs: int = -1) -> pd.DataFrame:
     """Seeds ``0..seeds-1`` of each condition under each labelled setting (config fields, e.g.
     ``{"CV 0 %": {"mismatch_cv": 0.0}}``), all in one sweep; the results of exactly those runs with
-    a ``setting`` column holding the label."""
-    labelled = [(label, c) for label, fields in settings.items()
-                for c in grid(conditions=conditions, seeds=range(seeds), games=games, **fields)]
+    a ``setting`` column holding the label. A setting that names its ``condition`` runs that one
+    only (then ``conditions`` may be None)."""
+    labelled = []
+    for label, fields in settings.items():
+        fields = dict(fields)
+        own = [fields.pop("condition")] if "condition" in fields else conditions
+        if own is None:
+            raise ValueError(f"setting {label!r} names no condition and no conditions were given")
+        labelled += [(label, c) for c in grid(conditions=own, seeds=range(seeds), games=games, **fields)]
     return _run_and_load([c for _, c in labelled], quick, jobs, labels=[label for label, _ in labelled])
 
 

@@ -40,6 +40,7 @@ from .readouts import Policy, WorldModel
 from .seeding import stream
 
 CONDITIONS = ("baseline", "dreaming")
+DREAM_REWARDS = ("model", "zero", "noise")
 STATE_NAMES = ("ball_x", "ball_y", "cpu_y", "player_y")
 
 
@@ -63,6 +64,13 @@ class TrainConfig:
     input randomness) apart from the readouts and the game, for the paper's design of one network
     per condition. ``host_ms = 0``, ``released_counts = False`` and ``adam_from_game0 = False`` give
     the loop of the first emulation (back-to-back windows).
+
+    Controls of notebook 09: ``second_window`` (baseline only) adds after each awake step the world
+    model's window of the dreaming setup, without a world model: the state and action are played,
+    and the agent's spikes in it count towards its next read, as with dreaming. ``dream_reward``
+    (dreaming only): ``"model"`` (the paper: the world model's predicted reward), ``"zero"`` (dreams
+    run, their policy update has a zero gradient: Adam's bookkeeping alone), ``"noise"`` (each dream's
+    policy gradient replaced by zero-mean Gaussian noise of the same norm).
     """
 
     condition: str = "baseline"
@@ -85,6 +93,8 @@ class TrainConfig:
     adam_from_game0: bool = True
     network_seed: int = -1
     chip_seed: int = -1
+    second_window: bool = False
+    dream_reward: str = "model"
 
     def __post_init__(self):
         _normalise_numbers(self)
@@ -161,9 +171,16 @@ def _check_fields(cfg: TrainConfig) -> None:
     _check_float(cfg, "host_ms", 0.0, MAX_WAIT_MS, "chip time per step beyond the wait, ms")
     _check_int(cfg, "network_seed", -1, "seed of the connectivity; -1: the run's seed")
     _check_int(cfg, "chip_seed", -1, "seed of the chip's mismatch and input randomness; -1: the run's seed")
-    for name in ("poisson_input", "released_counts", "adam_from_game0"):
+    for name in ("poisson_input", "released_counts", "adam_from_game0", "second_window"):
         if not isinstance(getattr(cfg, name), bool):
             raise ValueError(f"{name} = {getattr(cfg, name)!r} must be True or False")
+    if not (isinstance(cfg.dream_reward, str) and cfg.dream_reward in DREAM_REWARDS):
+        raise ValueError(f"unknown dream_reward {cfg.dream_reward!r}; allowed: {', '.join(DREAM_REWARDS)}")
+    if cfg.second_window and cfg.condition != "baseline":
+        raise ValueError("second_window = True is a control of the baseline (the dreaming setup has the "
+                         "world model's window already)")
+    if cfg.dream_reward != "model" and cfg.condition != "dreaming":
+        raise ValueError(f"dream_reward = {cfg.dream_reward!r} needs the dreaming condition")
     if cfg.calibration is not None:
         if not isinstance(cfg.calibration, Mapping):
             raise ValueError(f"calibration = {cfg.calibration!r} must be None or a Calibration.to_dict() record")
@@ -322,7 +339,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
         check_writable_folder(state_file.parent)
     saved = _load_checkpoint(state_file, cfg) if state_file is not None else None
     if saved:
-        rows, policy, model, runner, log = saved
+        rows, policy, model, runner, log, noise_rng = saved
         env = Pong(cfg.seed)
         if len(rows) < cfg.games:
             env.replay(log)  # the environment cannot be pickled: rebuild it from its call log
@@ -331,12 +348,13 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
         env = Pong(cfg.seed)
         policy = Policy(N_HIDDEN, stream(cfg.seed, "policy"), lr=cfg.policy_lr)
         model = WorldModel(N_HIDDEN) if dreaming else None
+        noise_rng = stream(cfg.seed, "dream-noise")
         rows = []
     start = len(rows)
     for game in tqdm(range(start, cfg.games), initial=start, total=cfg.games,
                      desc=f"{cfg.condition} seed {cfg.seed}", disable=not progress):
         if state_file is not None and game > start and game % checkpoint_every == 0:
-            _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log)
+            _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
         t0 = time.perf_counter()
         learn = game > cfg.learn_after_game
         state = env.start_game()
@@ -354,6 +372,8 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
                 cm = runner.model_counts(state, a)
                 spk_m += cm.sum()
                 ds_pred, r_pred = model.predict(cm)
+            elif cfg.second_window:
+                runner.window(runner._stimulus(state, a))  # the world model's window, nobody read
             new_state, r, done = env.step(a)
             policy.reward(r if learn else 0.0)
             if model:
@@ -378,8 +398,13 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
                 a, _ = policy.act(runner.agent_counts(state))
                 ds_pred, r_pred = model.predict(runner.model_counts(state, a))
                 state = state + ds_pred
-                policy.reward(r_pred if learn else 0.0)
+                policy.reward(r_pred if learn and cfg.dream_reward != "zero" else 0.0)
                 dream_steps += 1
+            if cfg.dream_reward == "noise":
+                # the dream's gradient as the paper computes it, replaced by noise of its norm
+                norm = float(np.linalg.norm(policy.G))
+                noise = noise_rng.standard_normal(policy.G.shape)
+                policy.G = noise * (norm / max(float(np.linalg.norm(noise)), 1e-300))
             if learn or cfg.adam_from_game0:
                 policy.update()
         rows.append({
@@ -393,7 +418,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
         })
     env.close()
     if state_file is not None and start < cfg.games:
-        _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log)
+        _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
     table = pd.DataFrame(rows)
     table.attrs["config"] = cfg.to_dict()
     table.attrs["policy_J"] = policy.J.tolist()
@@ -401,11 +426,11 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
     return table
 
 
-def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log) -> None:
+def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log, noise_rng) -> None:
     from . import __version__, code_fingerprint
 
     payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(), "rows": rows,
-               "policy": policy, "model": model, "runner": runner, "env_log": list(log)}
+               "policy": policy, "model": model, "runner": runner, "env_log": list(log), "noise_rng": noise_rng}
     write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -431,7 +456,8 @@ def _load_checkpoint(path: Path, cfg: TrainConfig):
         warnings.warn(f"checkpoint {path} was written by other code (the neurodream source has changed "
                       "since); starting afresh", stacklevel=3)
         return None
-    return payload["rows"], payload["policy"], payload["model"], payload["runner"], payload["env_log"]
+    return (payload["rows"], payload["policy"], payload["model"], payload["runner"], payload["env_log"],
+            payload["noise_rng"])
 
 
 def spike_raster(cfg: TrainConfig, states) -> pd.DataFrame:

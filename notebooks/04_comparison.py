@@ -26,20 +26,20 @@ games = 2000
 jobs = 2
 fidelity = "paper"  # or "corrected": action-conditioned world model
 action_activity = 150.0  # corrected only: the action generator's activity (150 as released)
-control_seeds = 5  # seeds 0..control_seeds-1 of the dreaming setup without dreams (no dream steps)
-agent_pulse = ""  # "": the calibration's pulse per setup; "5,45": the dreaming agent's cores at (coarse, fine)
+control_seeds = 10  # seeds 0..control_seeds-1 of the dreaming setup without dreams (no dream steps)
+design = "per_seed"  # "per_seed": every run its own network and chip; "paper": one network per condition
 
 # %% [markdown]
-# Besides these defaults, three parameter sets have committed outputs in `figures/` (their files are
-# named after the world model's variant and the agent pulse; the README quotes them). Any other
-# parameters write to `figures/variants/<name>/` and leave `figures/` and the README as they are
-# (`neurodream.outputs`).
+# Besides these defaults, two parameter sets have committed outputs in `figures/` (their files are
+# named after the world model's variant and the design): the paper's design (`-p design paper`: each
+# condition's 10 runs share one network, connectivity and mismatch, as in the released notebook) and
+# the action-conditioned world model (`-p fidelity corrected`). Any other parameters write to
+# `figures/variants/<name>/` and leave `figures/` and the README as they are (`neurodream.outputs`).
 
 # %%
 COMMITTED_PARAMETERS = [
-    {"fidelity": "corrected", "seeds": 2, "control_seeds": 2},
-    {"fidelity": "corrected", "action_activity": 1000, "seeds": 10, "control_seeds": 3},
-    {"agent_pulse": "5,45", "control_seeds": 10},
+    {"design": "paper"},
+    {"fidelity": "corrected"},
 ]
 
 # %%
@@ -53,7 +53,7 @@ from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, RETURN_LABEL, legend_outside, save, use_style
 from neurodream.encoding import ACTION_ACTIVITY
 from neurodream.sweep import run_study
-from neurodream.training import agent_pulse_calibration
+from neurodream.baseline_fit import published_curves
 
 use_style()
 WHERE = notebook_outputs("04_comparison", globals())
@@ -69,15 +69,18 @@ if action_activity != ACTION_ACTIVITY and fidelity != "corrected":
 if action_activity != ACTION_ACTIVITY:
     model_fields["action_activity"] = float(action_activity)
     label = f"{fidelity}_action{action_activity:g}"
-# the dreaming setup's agent pulse, when not the calibration's (e.g. the baseline's, "5,45"), names them too
-setup_fields = {}
-if agent_pulse:
-    pulse = tuple(int(x) for x in str(agent_pulse).split(","))
-    setup_fields["calibration"] = agent_pulse_calibration(pulse).to_dict()
-    label = f"{label}_agentpulse{pulse[0]}-{pulse[1]}"
+# the design: the paper's gives each condition one network (connectivity) on one chip (mismatch)
+setup = {"baseline": {}, "dreaming": {}}
+if design == "paper":
+    from neurodream.why_dreaming import PAPER_DESIGN_CHIP_SEED, PAPER_DESIGN_NETWORKS
+
+    setup = {c: {"network_seed": PAPER_DESIGN_NETWORKS[c], "chip_seed": PAPER_DESIGN_CHIP_SEED} for c in setup}
+    label = f"{label}_paperdesign"
+elif design != "per_seed":
+    raise ValueError(f"design = {design!r}: 'per_seed' or 'paper'")
 # fidelity only concerns the world model: the baseline has none, so its runs are the paper-mode ones
-_, base = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
-_, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, **model_fields, **setup_fields)
+_, base = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs, **setup["baseline"])
+_, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, **model_fields, **setup["dreaming"])
 table = pd.concat([base, dream], ignore_index=True)
 runs = table.groupby("condition").seed.nunique().to_dict()
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
@@ -86,56 +89,59 @@ print(runs, f"random policy {random_mean:.2f} +- {random_sd:.2f}")
 # %%
 curves = analysis.learning_curves(table)
 bands = analysis.curve_bands(curves)
-fig, ax = plt.subplots(figsize=(9, 5.5))
+pub = published_curves().rename(columns={"run": "seed", "mean_return": "return"})
+pub_bands = analysis.curve_bands(analysis.smooth_block_means(pub.assign(condition="published baseline")))
+fig, (ax, ax_e) = plt.subplots(1, 2, figsize=(14, 5.2), width_ratios=(3, 2))
+pb = pub_bands
+ax.fill_between(pb.game, pb["mean"] - pb.sd, pb["mean"] + pb.sd, color="0.85", label="published baseline: mean ± SD (10 hardware runs)")
+ax.plot(pb.game, pb["mean"], color="0.35", lw=1.5)
 for cond, b in bands.groupby("condition"):
     c = CONDITION_COLOURS[cond]
     ax.plot(b.game, b["mean"], color=c, lw=2, label=f"{cond}: mean ± SD ({runs[cond]} runs)")
     ax.fill_between(b.game, b["mean"] - b.sd.fillna(0), b["mean"] + b.sd.fillna(0), color=c, alpha=0.2)
     ax.plot(b.game, b.p80, color=c, ls="--", lw=1, label=f"{cond}: 80th percentile")
+for k, cond in enumerate(("baseline", "dreaming")):  # the published final values, at the last block
+    m, sd = analysis.PUBLISHED[("final_mean", cond)], analysis.PUBLISHED[("final_sd", cond)]
+    ax.errorbar(2000 + 30 + 40 * k, m, yerr=sd, fmt="s", color=CONDITION_COLOURS[cond], mfc="white", capsize=4,
+                label=f"published final, {cond}: {m:+.2f} ± {sd:.2f}")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
 ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
-       title=f"Dreaming vs no dreaming, world model '{label}', 10 ms steps, {games} games per run")
-legend_outside(fig)
+       title=f"Dreaming vs no dreaming, world model '{label}', {games} games per run")
+per_block = table.assign(block=(table.game // 50 + 1) * 50).groupby(["condition", "seed", "block"]).policy_entropy.mean()
+for cond, g in per_block.groupby("condition"):
+    e = g.groupby("block").agg(["mean", "std"])
+    ax_e.plot(e.index, e["mean"], color=CONDITION_COLOURS[cond], lw=2)
+    ax_e.fill_between(e.index, e["mean"] - e["std"], e["mean"] + e["std"], color=CONDITION_COLOURS[cond], alpha=0.2)
+ax_e.axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
+ax_e.set(xlabel="real games played", ylabel="policy entropy per step (nats)\n(mean ± SD over runs)",
+         title="how random the policy still is")
+legend_outside(fig, ncols=3)
 save(fig, f"04_main_comparison_{label}", OUT)
 
 # %% [markdown]
 # ## What the agent sees in each condition
 # As in the released code, each network's counts accumulate until that network is read; with dreaming
 # the agent's counts therefore span its own window and the world model's window before it (the same
-# state drives the agent neurons in both), and the chip holds each state twice as long. The calibration
-# gives the dreaming setup's agent cores a shorter pulse so that both untrained agents see a similar
-# number of spikes per step (notebook 01, "The agent's pulse width in each setup"). The agent's spike
-# count per step and its policy entropy show how the two conditions' inputs compare during learning.
+# state drives the agent neurons in both), so with one set of biases for both conditions (as
+# released) the dreaming agent sees about twice the baseline's input per step. Each read also holds
+# the host time of the loop, during which the last upload played on (notebook 00). The agent's spike
+# count per step shows how the two conditions' inputs compare during learning.
 
 # %%
 blocks = table.assign(block=(table.game // 50 + 1) * 50)
 per = blocks.groupby(["condition", "seed", "block"])[["agent_spikes_per_step", "policy_entropy"]].mean()
 per = per.groupby(["condition", "block"]).mean().reset_index()
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+fig, ax0 = plt.subplots(figsize=(7, 3.8))
 for cond, g in per.groupby("condition"):
-    axes[0].plot(g.block, g.agent_spikes_per_step, color=CONDITION_COLOURS[cond], label=cond)
-    axes[1].plot(g.block, g.policy_entropy, color=CONDITION_COLOURS[cond], label=cond)
-axes[0].set(xlabel="real games played", ylabel="agent spikes per step\n(510 neurons)", yscale="log",
-            title="agent input to the readout")
-axes[0].yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
-axes[0].yaxis.set_major_formatter(FormatStrFormatter("%g"))
-axes[0].yaxis.set_minor_formatter(NullFormatter())
-axes[1].axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
-axes[1].set(xlabel="real games played", ylabel="policy entropy per step (nats)", title="policy entropy")
+    ax0.plot(g.block, g.agent_spikes_per_step, color=CONDITION_COLOURS[cond], label=cond)
+ax0.set(xlabel="real games played", ylabel="agent spikes per read\n(510 neurons)", yscale="log",
+        title="agent input to the readout")
+ax0.yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+ax0.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+ax0.yaxis.set_minor_formatter(NullFormatter())
 legend_outside(fig, ncols=3)
 fig.suptitle(f"Mean over runs, world model '{label}'")
 save(fig, f"04_agent_input_{label}", OUT)
-
-# %% [markdown]
-# A similar number of spikes is not the same information: with the shorter pulse of the dreaming
-# setup, the untrained agent's spikes come from fewer neurons and tell a readout less about the ball
-# and the paddle (notebook 01, "The agent's pulse width in each setup", measures it for each pulse;
-# `figures/01_agent_pulse_information.csv`).
-#
-# The released code set one pulse for both conditions. `-p agent_pulse 5,45` reruns this notebook
-# with the baseline's pulse on the dreaming agent's cores too (its figures and summary carry
-# `_agentpulse5-45` in their names): that agent gets more spikes from more neurons, and starts from a
-# more deterministic policy than the published curves show.
 
 # %% [markdown]
 # ## Why dreams in `paper` fidelity cannot carry a learning signal
@@ -174,16 +180,14 @@ final.groupby("condition")[["final_return", "final_entropy"]].agg(["mean", "std"
 # %% [markdown]
 # ## Dreams, or the dreaming setup?
 # The dreaming agent differs from the baseline twice over: it learns from dreams, and it plays in the
-# dreaming setup (its counts span two windows per state, with the shorter agent pulse of that setup).
-# The control runs the dreaming setup with `dream_steps = 0`: the world model is on the chip and
-# learns, the agent's inputs are those of the dreaming agent, but no dream ever updates the policy.
-# Without dreams the agent never sees the world model's output, so one control (paper wiring) serves
-# every world-model variant with the same agent pulse. Final performance per seed (mean return of the
-# last 50 games):
+# dreaming setup (its counts span two windows per state). The control runs the dreaming setup with
+# `dream_steps = 0`: the world model is on the chip and learns, the agent's inputs are those of the
+# dreaming agent, but no dream ever updates the policy. Notebook 09 separates these and other causes
+# with more arms. Final performance per seed (mean return of the last 50 games):
 
 # %%
 _, control = run_study(["dreaming"], seeds=control_seeds, games=games, quick=quick, jobs=jobs, dream_steps=0,
-                       **setup_fields)
+                       **setup["dreaming"])
 control = control.assign(condition="dreaming setup, no dreams")
 three = pd.concat([table[table.seed < control_seeds], control], ignore_index=True)
 per_seed = analysis.final_performance(three).pivot_table(index="seed", columns="condition", values="final_return")

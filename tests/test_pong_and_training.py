@@ -96,8 +96,10 @@ def test_a_stronger_action_drive_changes_more_world_model_counts():
 
 
 
-def test_an_interrupted_run_resumes_with_the_results_of_an_uninterrupted_one(tmp_path, monkeypatch):
-    cfg = TrainConfig(condition="dreaming", seed=2, games=6, awake_steps=5, dream_steps=3, learn_after_game=0)
+@pytest.mark.parametrize("dream_reward", ["model", "noise"])  # "noise" draws from a stream of its own
+def test_an_interrupted_run_resumes_with_the_results_of_an_uninterrupted_one(tmp_path, monkeypatch, dream_reward):
+    cfg = TrainConfig(condition="dreaming", seed=2, games=6, awake_steps=5, dream_steps=3, learn_after_game=0,
+                      dream_reward=dream_reward)
     whole = train(cfg, progress=False)
     ckpt = tmp_path / "run.ckpt"
     real_step = Pong.step
@@ -123,7 +125,7 @@ def test_an_interrupted_run_resumes_with_the_results_of_an_uninterrupted_one(tmp
     # a checkpoint of another config, or an unreadable one, is not used
     from neurodream.training import _save_checkpoint
 
-    _save_checkpoint(ckpt, TrainConfig(seed=3), [], None, None, None, [])
+    _save_checkpoint(ckpt, TrainConfig(seed=3), [], None, None, None, [], None)
     with pytest.warns(UserWarning, match="another config"):
         again = train(cfg, progress=False, checkpoint=ckpt)
     pd.testing.assert_frame_equal(whole.drop(columns="wall_s"), again.drop(columns="wall_s"))

@@ -100,3 +100,22 @@ def test_one_network_per_condition():
     # the agent's neurons have the same mismatch in both conditions' chips (it belongs to the silicon)
     d = PaperChipRunner(TrainConfig(condition="dreaming", seed=5, network_seed=8, chip_seed=3))
     assert np.array_equal(d.chip.params[d.paper.agent], a.chip.params[a.paper.agent])
+
+
+def test_the_controls_of_notebook_09():
+    # the sham second window adds the world model's window to the baseline: more agent spikes per read
+    base = train(TrainConfig(games=3, awake_steps=20), progress=False)
+    sham = train(TrainConfig(games=3, awake_steps=20, second_window=True), progress=False)
+    assert sham.agent_spikes_per_step.sum() > base.agent_spikes_per_step.sum()
+    with pytest.raises(ValueError, match="second_window"):
+        TrainConfig(condition="dreaming", second_window=True)
+    with pytest.raises(ValueError, match="dream_reward"):
+        TrainConfig(dream_reward="noise")
+    with pytest.raises(ValueError, match="unknown dream_reward"):
+        TrainConfig(condition="dreaming", dream_reward="big")
+    # dreams whose reward is 0 or noise leave the awake games alone until learning starts, and differ after
+    kw = dict(condition="dreaming", games=4, dream_steps=10, learn_after_game=1)  # rewards: r_pred != 0
+    runs = {r: train(TrainConfig(dream_reward=r, **kw), progress=False) for r in ("model", "zero", "noise")}
+    for r in ("zero", "noise"):
+        assert runs[r]["return"][:3].tolist() == runs["model"]["return"][:3].tolist()
+        assert runs[r].attrs["policy_J"] != runs["model"].attrs["policy_J"]

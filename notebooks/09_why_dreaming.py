@@ -1,0 +1,163 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 09 · Why did dreaming win on the chip?
+#
+# In the released wiring the world model never receives the action (its action generators have no
+# CAM targets), so given a dream's trajectory the dream's policy gradient has zero mean: dreams
+# cannot teach the agent which action is better. The published advantage (final return +0.36 ± 0.48
+# with dreaming against −0.24 ± 0.65 without, one-sided Mann–Whitney U = 83, p = 0.007) must then
+# come from something else. Candidates: the dreaming setup's larger input per awake step (each read
+# spans the agent's and the world model's windows), Adam's shared moments and step counter, zero-mean
+# updates acting as exploration, the paper's design of one network per condition, chance.
+#
+# **The arms** (`neurodream.why_dreaming.ARMS`), each changing one of these, on paired seeds (a seed's
+# network, device mismatch, game and readout initialisation are the same in every arm), 2000 games,
+# the calibrated emulation of the released loop (notebook 00):
+#
+# | arm | what changes |
+# |---|---|
+# | `baseline` | the paper's baseline |
+# | `sham_second_window` | the baseline plus the world model's window, without a world model: two windows per read |
+# | `dreaming_no_dreams` | the dreaming setup without dreams |
+# | `dreaming` | the paper's dreaming |
+# | `dreams_zero_reward` | dreams run, their policy update has a zero gradient (Adam's bookkeeping alone) |
+# | `dreams_noise` | each dream's policy gradient replaced by zero-mean noise of the same norm |
+# | `baseline_double_lr` | the baseline at twice the learning rate |
+# | `dreaming_corrected` | dreaming with the action-conditioned world model |
+#
+# Then **the paper's design**: with one network per condition and 10 readout seeds each, how often
+# does the paper's test reject when the two conditions are identical?
+
+# %% tags=["parameters"]
+quick = 0  # 1: tiny sizes, for CI
+seeds = 10  # paired seeds per arm
+games = 2000
+network_draws = 6  # baseline network draws of the false-positive study (10 readout seeds each)
+jobs = 2
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from neurodream import analysis
+from neurodream import why_dreaming as wd
+from neurodream.outputs import notebook_outputs
+from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, category_colours, legend_outside, save, use_style
+from neurodream.sweep import run_settings
+
+use_style()
+OUT = notebook_outputs("09_why_dreaming", globals()).figures
+if quick:
+    seeds, games, network_draws = 2, 3, 2
+arms = list(wd.ARMS)
+table = run_settings(wd.ARMS, seeds=seeds, games=games, quick=quick, jobs=jobs)
+table = table.rename(columns={"setting": "arm"})
+random_mean, _ = analysis.random_policy_return(20 if quick else 200)
+
+# %% [markdown]
+# ## Final return per arm, seed by seed
+# Final return: the mean return of a run's last 50 games. Each line joins one seed's runs across the
+# arms (the same network, chip, game and initial readout).
+
+# %%
+final = analysis.final_performance(table.rename(columns={"arm": "setting"})).rename(columns={"setting": "arm"})
+final[["arm", "seed", "final_return", "final_entropy"]].to_csv(OUT / "09_arms_final_by_seed.csv", index=False)
+per_seed = wd.final_by_seed(final)[arms]
+colours = category_colours(arms, {"baseline": CONDITION_COLOURS["baseline"], "dreaming": CONDITION_COLOURS["dreaming"],
+                                  "dreaming_no_dreams": NO_DREAMS_COLOUR})
+fig, ax = plt.subplots(figsize=(11, 4.8))
+x = np.arange(len(arms))
+for _, row in per_seed.iterrows():
+    ax.plot(x, row.values, color="0.75", lw=0.8, zorder=1)
+for k, arm in enumerate(arms):
+    ax.scatter(np.full(per_seed[arm].size, k), per_seed[arm], color=colours[arm], zorder=2, s=22)
+    ax.errorbar(k + 0.18, per_seed[arm].mean(), yerr=per_seed[arm].std(ddof=1), fmt="D", color="k", ms=5, capsize=3, zorder=3)
+ax.axhline(random_mean, ls=":", color="k", label="random policy")
+ax.axhline(0.36, ls="--", color=CONDITION_COLOURS["dreaming"], lw=1, label="published dreaming (+0.36)")
+ax.axhline(-0.24, ls="--", color=CONDITION_COLOURS["baseline"], lw=1, label="published baseline (−0.24)")
+ax.set_xticks(x, [a.replace("_", "\n") for a in arms])
+ax.set(ylabel="final return\n(mean of the last 50 games)",
+       title=f"Final return per arm: dots are runs, grey lines join a seed's runs, diamonds mean ± SD ({seeds} seeds)")
+legend_outside(fig)
+save(fig, "09_arms_final", OUT)
+
+# %%
+summary = []
+curves = analysis.learning_curves(table.rename(columns={"arm": "setting"}))
+reach = analysis.games_to_reach(analysis.curve_bands(curves), (-1.0, -0.5))
+for arm in arms:
+    f = final[final.arm == arm]
+    r = reach[reach.setting == arm].set_index("level").games
+    summary.append({"arm": arm, "condition": wd.ARMS[arm]["condition"], "runs": len(f),
+                    "final_mean": f.final_return.mean(), "final_sd": f.final_return.std(ddof=1),
+                    "games_to_-1.0": r.get(-1.0, np.nan), "games_to_-0.5": r.get(-0.5, np.nan),
+                    "final_entropy": f.final_entropy.mean(),
+                    "agent_spikes_per_step": table[table.arm == arm].agent_spikes_per_step.mean()})
+summary = pd.DataFrame(summary)
+summary.to_csv(OUT / "09_arms_summary.csv", index=False)
+paired = wd.paired_comparisons(per_seed)
+paired.to_csv(OUT / "09_arms_paired.csv", index=False)
+print(summary.round(3).to_string(index=False))
+print(paired.round(3).to_string(index=False))
+
+# %%
+bands = analysis.curve_bands(curves)
+fig, ax = plt.subplots(figsize=(10, 5))
+for arm in arms:
+    b = bands[bands.setting == arm]
+    ax.plot(b.game, b["mean"], color=colours[arm], lw=2.5 if arm in ("baseline", "dreaming") else 1.3, label=arm)
+ax.axhline(random_mean, ls=":", color="k", label="random policy")
+ax.set(xlabel="real games played", ylabel="mean return per game\n(50-game blocks, smoothed; mean over seeds)",
+       title="Learning curves of the arms")
+legend_outside(fig, ncols=3)
+save(fig, "09_arms_learning", OUT)
+
+# %% [markdown]
+# ## The paper's design: how often does it find a difference that is not there?
+# The baseline, `network_draws` draws of the network (connectivity) on one chip, 10 readout seeds
+# each, as the paper ran each condition. The paper's test (one-sided Mann–Whitney U on final returns)
+# is applied to every ordered pair of draws: the two "conditions" are identical, so every p below
+# alpha is a false positive. The share of the variance of final returns that lies between networks
+# (the intraclass correlation) drives it; a normal model with those variance components gives the
+# rate from many more simulated comparisons.
+
+# %%
+draws = {f"network {d}": {"network_seed": wd.PAPER_DESIGN_NETWORKS["baseline"] + d,
+                          "chip_seed": wd.PAPER_DESIGN_CHIP_SEED} for d in range(network_draws)}
+design = run_settings(draws, conditions=["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
+design_final = analysis.final_performance(design)
+design_final["network_seed"] = design_final.setting.map({k: v["network_seed"] for k, v in draws.items()})
+tests = wd.ordered_pair_tests(design_final)
+components = wd.variance_components(design_final)
+fpr = pd.concat([wd.false_positive_rates(tests), wd.model_false_positive_rates(components, runs_per_group=seeds)],
+                ignore_index=True)
+fpr["share_between_networks"] = components["share_between"]
+fpr.to_csv(OUT / "09_paper_design_false_positives.csv", index=False)
+tests.to_csv(OUT / "09_paper_design_pair_tests.csv", index=False)
+print(components)
+print(fpr.round(4).to_string(index=False))
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 4.2))
+order = design_final.groupby("setting").final_return.mean().sort_values().index
+for k, label in enumerate(order):
+    y = design_final[design_final.setting == label].final_return
+    ax.scatter(np.full(y.size, k), y, color=CONDITION_COLOURS["baseline"], s=20)
+    ax.errorbar(k + 0.15, y.mean(), yerr=y.std(ddof=1), fmt="D", color="k", ms=5, capsize=3)
+ax.set_xticks(range(len(order)), order)
+ax.set(ylabel="final return\n(mean of the last 50 games)",
+       title=f"Baseline on {len(order)} network draws, {seeds} readout seeds each: "
+             f"{components['share_between']:.0%} of the variance between networks")
+save(fig, "09_paper_design", OUT)
