@@ -24,14 +24,20 @@ REFERENCE_STEP_S = 1e-5
 """RK4 step cap of the reference engine in the comparison (s): converged for the paper's chip."""
 
 
-def _run(engine: str, stimuli, window_s: float, seed: int, **kw):
+def _run(engine: str, stimuli, wait_s: float, host_s: float, seed: int, **kw):
     from .chip import Calibration, Emulator
     from .networks import build_paper_chip
 
     paper = build_paper_chip(seed)
     chip = Emulator(paper.network, Calibration(), seed=seed, engine=engine, **kw)
     t0 = time.perf_counter()
-    results = [chip.run(window_s, s) for s in stimuli]
+    results = []
+    for k, s in enumerate(stimuli):  # the released loop's reads when host_s > 0 (bench.bench_emulator)
+        if host_s > 0 and k > 0:
+            results.append(chip.run(wait_s + host_s, s, upload_at_s=host_s, previous=stimuli[k - 1],
+                                    previous_phase_s=wait_s))
+        else:
+            results.append(chip.run(wait_s + host_s, s))
     wall = time.perf_counter() - t0
     return paper, chip, results, wall
 
@@ -52,17 +58,19 @@ def spike_time_errors(fast, ref, neurons, n_neurons: int) -> np.ndarray:
 
 
 def engine_accuracy(windows: int = 500, window_ms: float = 10.0, seed: int = 0,
-                    reference_step_s: float = REFERENCE_STEP_S) -> list[dict]:
-    """One row per population ("agent", "world model"): the measures of the module docstring."""
+                    reference_step_s: float = REFERENCE_STEP_S, host_ms: float = 0.0) -> list[dict]:
+    """One row per population ("agent", "world model"): the measures of the module docstring, over
+    ``windows`` reads (with ``host_ms > 0`` the released loop's: the last upload plays on for
+    ``host_ms`` before each new one)."""
     from .encoding import encode
     from .pong import random_states
 
     if windows < 1:
         raise ValueError(f"windows = {windows!r}: need at least 1")
     stimuli = [encode(s) for s in random_states(windows, seed)]
-    dt = window_ms * 1e-3
-    paper, chip_f, fast, wall_f = _run("fast", stimuli, dt, seed)
-    _, chip_r, ref, wall_r = _run("reference", stimuli, dt, seed, rk4_step_s=reference_step_s)
+    dt, host = window_ms * 1e-3, host_ms * 1e-3
+    paper, chip_f, fast, wall_f = _run("fast", stimuli, dt, host, seed)
+    _, chip_r, ref, wall_r = _run("reference", stimuli, dt, host, seed, rk4_step_s=reference_step_s)
     cf = np.array([r.counts for r in fast])
     cr = np.array([r.counts for r in ref])
     rows = []
@@ -72,7 +80,7 @@ def engine_accuracy(windows: int = 500, window_ms: float = 10.0, seed: int = 0,
         err = spike_time_errors(fast, ref, idx, chip_f.n_neurons)
         du = np.abs(chip_f._mem[idx, 0] - chip_r._mem[idx, 0])
         rows.append({
-            "population": name, "windows": windows, "window_ms": window_ms,
+            "population": name, "windows": windows, "window_ms": window_ms, "host_ms": host_ms,
             "identical_neuron_windows": float((cf[:, idx] == cr[:, idx]).mean()),
             "spikes_fast": int(cf[:, idx].sum()), "spikes_reference": int(cr[:, idx].sum()),
             "window_total_rel_error_mean": float(rel.mean()), "window_total_rel_error_max": float(rel.max()),

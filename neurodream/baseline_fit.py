@@ -86,9 +86,18 @@ def choose(scores: pd.DataFrame) -> pd.Series:
     return pool.loc[pool.rms.idxmin()]
 
 
+SEARCH_MODEL_PULSE = (4, 45)
+"""The world-model cores' pulse in the search's calibration records: the record's value when the
+search ran (before the rule of :func:`~neurodream.emulator_study.matched_model_pulse` set it). The
+baseline has no world-model neurons, so it does not act; it keeps the search's runs identified."""
+
+
 def candidate_settings(codes=CANDIDATE_AGENT_PULSES) -> dict[str, dict]:
     """The coarse search as labelled config fields (``sweep.run_settings``): each candidate agent
     pulse as a calibration record."""
-    from .training import agent_pulse_calibration
+    from .chip import Calibration
+    from .networks import AGENT_CHIP_CORES, MODEL_CHIP_CORES
 
-    return {f"agent pulse {c[0]},{c[1]}": {"calibration": agent_pulse_calibration(c).to_dict()} for c in codes}
+    base = Calibration().with_core_bias(MODEL_CHIP_CORES, "PULSE_PWLK_P", SEARCH_MODEL_PULSE)
+    return {f"agent pulse {c[0]},{c[1]}": {"calibration": base.with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", c).to_dict()}
+            for c in codes}

@@ -18,7 +18,11 @@ import time
 import numpy as np
 
 
-def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed: int) -> dict:
+def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed: int, host_ms: float = 0.0) -> dict:
+    """Emulated / wall time of the paper's chip over ``windows`` reads of Pong states. ``host_ms = 0``:
+    back-to-back windows of ``window_ms``; else the released loop's reads (``training.PaperChipRunner``):
+    the last upload plays on for ``host_ms``, then the new stimulus for ``window_ms`` (a read of
+    ``host_ms + window_ms``)."""
     from .chip import Calibration, Emulator
     from .encoding import encode
     from .networks import build_paper_chip
@@ -31,19 +35,27 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     stims = [encode(s) for s in states]
     paper = build_paper_chip(seed)
     chip = Emulator(paper.network, cal, seed=seed, engine=engine)
-    dt = window_ms * 1e-3
-    chip.run(dt, stims[0])  # compile / warm up
+    wait, host = window_ms * 1e-3, host_ms * 1e-3
+    dt = wait + host
+
+    def read(k):
+        if host > 0:
+            return chip.run(dt, stims[k], upload_at_s=host, previous=stims[k - 1], previous_phase_s=wait)
+        return chip.run(dt, stims[k])
+
+    chip.run(wait, stims[0])  # compile / warm up
     chip.stats[:] = 0
     matches0 = chip.events.cam_matches
     counts = np.zeros((windows, chip.n_neurons), dtype=np.int64)
     t0 = time.perf_counter()
     for k in range(windows):
-        counts[k] = chip.run(dt, stims[k + 1]).counts
+        counts[k] = read(k + 1).counts
     wall = time.perf_counter() - t0
     emulated = windows * dt
     matches = chip.events.cam_matches - matches0
     return {
         "engine": engine,
+        "read_ms": dt * 1e3,
         "pulse_us_agent_model": tuple(round(chip.circuits[c].pulse_width_s * 1e6, 2) for c in ((3, 0), (3, 2))),
         "windows": windows,
         "emulated_s": emulated,
@@ -62,7 +74,7 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
         "wall_ns_per_cam_match": wall / max(matches, 1) * 1e9,
         # the same windows through the cheapest event-driven model there is (below): what any model
         # that touches every event with a transcendental function could reach here at best
-        "floor_model_two_exp_per_event": event_floor_ratio(chip, stims[1:], dt),
+        "floor_model_two_exp_per_event": event_floor_ratio(chip, stims[1:], wait) if host == 0 else float("nan"),
     }
 
 
@@ -191,12 +203,15 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m neurodream.bench", description=__doc__)
     sub = parser.add_subparsers(dest="what", required=True)
     em = sub.add_parser("emulator", help="emulated time / wall time of the paper's 1020-neuron chip")
-    em.add_argument("--windows", type=int, default=200)
-    em.add_argument("--window-ms", type=float, default=10.0)
-    em.add_argument("--engine", choices=["fast", "reference"], default="fast")
+    em.add_argument("--windows", type=int, default=200, help="reads timed (default 200)")
+    em.add_argument("--window-ms", type=float, default=10.0, help="the wait per read, ms (default 10)")
+    em.add_argument("--engine", choices=["fast", "reference"], default="fast", help="default fast")
     em.add_argument("--pulse", type=int, nargs=2, metavar=("COARSE", "FINE"), default=None,
                     help="one PULSE_PWLK_P code for every core (default: the calibration record's per-core codes)")
-    em.add_argument("--seed", type=int, default=0)
+    em.add_argument("--seed", type=int, default=0, help="chip, connectivity and states seed (default 0)")
+    em.add_argument("--host-ms", type=float, default=0.0,
+                    help="the released loop's reads: the last upload plays on this long before each window "
+                         "(training.HOST_MS = 8); default 0: back-to-back windows")
     tr = sub.add_parser("train", help="games per second of each condition (full 100-step games)")
     tr.add_argument("--games", type=int, default=3)
     tr.add_argument("--seed", type=int, default=0)
@@ -207,13 +222,16 @@ def main(argv=None) -> None:
     ac.add_argument("--windows", type=int, default=500, help="Pong windows (default 500)")
     ac.add_argument("--window-ms", type=float, default=10.0, help="window length, ms (default 10)")
     ac.add_argument("--seed", type=int, default=0, help="chip, connectivity and states seed (default 0)")
+    ac.add_argument("--host-ms", type=float, default=0.0,
+                    help="the released loop's reads: the last upload plays on this long before each window (default 0)")
     ac.add_argument("--reference-step", type=float, default=None,
                     help="RK4 step cap of the reference, s (default accuracy.REFERENCE_STEP_S = 1e-5)")
     args = parser.parse_args(argv)
     if args.what == "accuracy":
         from .accuracy import REFERENCE_STEP_S, engine_accuracy, fi_accuracy
 
-        rows = engine_accuracy(args.windows, args.window_ms, args.seed, args.reference_step or REFERENCE_STEP_S)
+        rows = engine_accuracy(args.windows, args.window_ms, args.seed, args.reference_step or REFERENCE_STEP_S,
+                               args.host_ms)
         for r in rows:
             print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
         worst = min(r["identical_neuron_windows"] for r in rows)
@@ -230,7 +248,7 @@ def main(argv=None) -> None:
         print(f"main comparison ({STUDY_RUNS_PER_CONDITION} runs per condition, 2 at a time on 2 cores): "
               f"{study_hours(rows):.2f} h at these speeds (target {STUDY_TARGET_HOURS} h)")
     if args.what == "emulator":
-        r = bench_emulator(args.windows, args.window_ms, args.engine, args.pulse, args.seed)
+        r = bench_emulator(args.windows, args.window_ms, args.engine, args.pulse, args.seed, args.host_ms)
         for k, v in r.items():
             print(f"{k:32s} {v:.4g}" if isinstance(v, float) else f"{k:32s} {v}")
 

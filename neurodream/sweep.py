@@ -30,7 +30,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from .atomic_file import check_writable_folder
-from .training import TrainConfig, checkpoint_path, load_run, run_calibration_is_current, run_path, save_run, train
+from .training import TrainConfig, checkpoint_path, load_run, run_is_current, run_path, save_run, train
 
 CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv")
 """Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``; none of
@@ -78,8 +78,9 @@ def why_not_finished(cfg: TrainConfig, path: Path) -> str | None:
     if stored != asked:
         diff = ", ".join(f"{k}: {stored.get(k)!r}, asked {v!r}" for k, v in asked.items() if stored.get(k) != v)
         return f"{path} holds another config than asked ({diff})"
-    if not run_calibration_is_current(table):
-        return f"{path} was run under another calibration"
+    stale = run_is_current(table)
+    if stale:
+        return f"{path} {stale}"
     if "game" not in table or table["game"].tolist() != list(range(cfg.games)):
         return f"{path} holds {len(table)} of {cfg.games} games"
     return None
@@ -254,9 +255,9 @@ def load_results(out_dir: Path | str = "data", **where) -> pd.DataFrame:
             continue
         if any(table.attrs["config"].get(k) != v for k, v in where.items()):
             continue
-        if not run_calibration_is_current(table):
-            warnings.warn(f"{path.name} was run under another calibration than its config now gives; "
-                          "left out (rerun its sweep to recompute it)", stacklevel=2)
+        stale = run_is_current(table)
+        if stale:
+            warnings.warn(f"{path.name} {stale}; left out (rerun its sweep to recompute it)", stacklevel=2)
             continue
         table["run"] = path.stem
         frames.append(table)

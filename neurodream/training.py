@@ -223,6 +223,23 @@ def calibration_record(cfg: TrainConfig) -> dict:
     return json.loads(json.dumps(calibration_for(cfg).to_dict()))
 
 
+LOOP_VERSION = 2
+"""The emulated loop a run file was made by: 1 the first emulation (back-to-back windows), 2 the
+released loop as it ran (host time, count buffer, Adam's bookkeeping: fidelity v2). A config's
+fields alone cannot tell the two apart (the defaults changed); files without the key are version 2
+if their config has ``host_ms`` (introduced with it), else 1."""
+
+
+def run_is_current(table: pd.DataFrame) -> str | None:
+    """Why a run read by :func:`load_run` is not what its config gives now (another loop version or
+    calibration), or None when it is."""
+    if table.attrs.get("loop", 1) != LOOP_VERSION:
+        return f"was made by loop version {table.attrs.get('loop', 1)} (now {LOOP_VERSION})"
+    if not run_calibration_is_current(table):
+        return "was run under another calibration"
+    return None
+
+
 def run_calibration_is_current(table: pd.DataFrame) -> bool:
     """Whether a run read by :func:`load_run` was made under the calibration its config resolves to now."""
     return table.attrs["calibration"] == calibration_record(TrainConfig(**table.attrs["config"]))
@@ -561,7 +578,7 @@ def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Pa
     (:func:`checkpoint_path`), which is no longer needed."""
     from . import __version__, code_fingerprint
 
-    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(),
+    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(), "loop": LOOP_VERSION,
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
     path = write_atomically(run_path(cfg, directory), strict_json(payload))
@@ -578,10 +595,13 @@ def load_run(path: Path | str) -> pd.DataFrame:
         for col in table.columns:  # a column of nulls only (e.g. a baseline's model errors) is NaN
             if table[col].dtype == object and table[col].isna().all():
                 table[col] = np.nan
-        # fields added since the run was written take their defaults (which reproduce the old behaviour)
+        # fields added since the run was written take their defaults (``loop`` tells whether these
+        # reproduce what the file was made with: run_is_current)
         table.attrs["config"] = TrainConfig(**payload["config"]).to_dict()
         table.attrs["version"] = payload["version"]
         table.attrs["code"] = payload.get("code")
+        # files written before the key: loop 2 introduced the host_ms field
+        table.attrs["loop"] = payload.get("loop", 2 if "host_ms" in payload["config"] else 1)
         table.attrs["calibration"] = payload.get("calibration")
         table.attrs["policy_J"] = payload.get("policy_J")
         table.attrs["model_W"] = payload.get("model_W")

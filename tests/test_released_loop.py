@@ -119,3 +119,22 @@ def test_the_controls_of_notebook_09():
     for r in ("zero", "noise"):
         assert runs[r]["return"][:3].tolist() == runs["model"]["return"][:3].tolist()
         assert runs[r].attrs["policy_J"] != runs["model"].attrs["policy_J"]
+
+
+def test_runs_of_the_first_emulation_are_never_taken_for_new_ones(tmp_path):
+    import json
+
+    from neurodream import sweep as sw
+    from neurodream.training import LOOP_VERSION, run_path, save_run
+
+    cfg = TrainConfig(games=2, awake_steps=3)
+    path = save_run(train(cfg, progress=False), cfg, tmp_path)
+    assert sw.cached(cfg, tmp_path) and json.loads(path.read_text())["loop"] == LOOP_VERSION
+    payload = json.loads(path.read_text())
+    del payload["loop"]
+    for key in ("host_ms", "released_counts", "adam_from_game0", "network_seed", "chip_seed"):
+        payload["config"].pop(key, None)  # a file of the first emulation: same name, same fields otherwise
+    path.write_text(json.dumps(payload))
+    assert run_path(cfg, tmp_path) == path
+    with pytest.warns(UserWarning, match="loop version 1"):
+        assert not sw.cached(cfg, tmp_path)

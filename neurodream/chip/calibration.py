@@ -26,11 +26,13 @@ def _frozen(mapping: Mapping) -> Mapping:
 PAPER_CHIP = 3
 """The chip the paper's networks use (its cores 0-1: agent, 2-3: world model)."""
 PAPER_AGENT_PULSE = (5, 45)
-PAPER_MODEL_PULSE = (4, 45)
-"""PULSE_PWLK_P of the agent and world-model cores (see ``CALIBRATION_SOURCES['core_unset_biases']``)."""
+PAPER_MODEL_PULSE = (4, 46)
+"""PULSE_PWLK_P of the agent and world-model cores, frozen before any dreaming run of the study: the
+agent's fitted to the published baseline, the world model's by a rule on activity (see
+``CALIBRATION_SOURCES['core_unset_biases']`` and notebook 00)."""
 DREAMING_AGENT_PULSE = (5, 62)
-"""PULSE_PWLK_P of the agent cores when the world model shares the chip (the dreaming setup), where
-each state is held for two windows; see ``CALIBRATION_SOURCES['core_unset_biases']``."""
+"""The first emulation's PULSE_PWLK_P of the agent cores in the dreaming setup (no longer a default:
+the released code had one setting for both conditions); kept to reproduce that emulation."""
 
 
 _CAPACITOR = (1e-13, 1e-9, "0.1 pF to 1 nF, on-chip capacitors (synapse capacitors of 10 fF break "
@@ -225,22 +227,15 @@ CALIBRATION_SOURCES: Mapping[str, str] = _frozen(
         "unset_biases": "Biases the paper's code never sets keep samna's power-on value, which could not be "
         "read. PULSE_PWLK_P (3, 106) is the cAER default set (wzygzlm/caer dynapse_common.c); all other "
         "unset biases are (0, 0), i.e. the dark current.",
-        "core_unset_biases": "PULSE_PWLK_P is a per-core bias the paper's code never set; the authors tuned "
-        "their networks by looking at spike counts. With the cAER default (130 us pulses) the agent fires "
-        "2.3 spikes per neuron per 10 ms step on Pong states and its initial policy is deterministic "
-        "(entropy 0.04-0.08 nats), unlike the published near-random start (docs/calibration.md, "
-        "'What the calibration aimed at'). No single width makes both presets sparse: the world model's NMDA weight is 7.5x "
-        "smaller and the DPI's gain per pulse is exponential in weight x width (notebook 01). The agent "
-        "cores (3:0, 3:1) get (5, 45), a 5 us pulse: ~3 agent spikes per step in all, initial policy "
-        "entropy ~0.9 of ln 3 = 1.10 nats; (5, 35) gave 17 spikes and entropy 0.35-0.6, (5, 60) 0.2-0.6 "
-        "spikes. The world-model cores (3:2, 3:3) get one coarse step lower, (4, 45) (40 us), which "
-        "compensates the weight ratio and gives them the same sparse regime. The dreaming setup holds each "
-        "state for two windows (agent, then world model) and the released code accumulates the agent's "
-        "counts over both: at (5, 45) its agent sees 15-16 spikes per step and starts nearly "
-        "deterministic (entropy 0.3-0.5 nats, start -1.84 over 8 runs of 2000 games, against the "
-        "published -1.65 for both conditions). In that setup the agent cores get DREAMING_AGENT_PULSE "
-        "(5, 62): 1.7-2.8 spikes per step and entropy 0.80-0.99 nats on 3 seeds x 8 games, the "
-        "baseline's 2.1-3.2 and 0.88-1.01 ((5, 58): 2.5-5.1 and 0.64-0.97; (5, 66): 0.8-1.9 and "
-        "0.87-1.04). The training module applies it (training.calibration_for).",
+        "core_unset_biases": "PULSE_PWLK_P is a per-core bias the paper's code never set, so the chip ran with "
+        "its unknown power-on value, the same in both conditions. The agent cores (3:0, 3:1) get the value "
+        "fitted to the published baseline curves alone (notebook 00: a coarse search over six widths, "
+        "5 runs x 2000 games each of the emulated released loop, ranked by the start, the RMS difference of "
+        "the mean curves and the share of points within the published +-1 SD; figures/00_calibration_search.csv), "
+        "(5, 45), a 5 us pulse. The baseline cannot tell the world-model cores' (3:2, 3:3) value; they get "
+        "the one with which the untrained world model fires as many spikes per read as the untrained agent "
+        "in the dreaming setup (emulator_study.matched_model_pulse; figures/00_model_pulse.csv), (4, 46), "
+        "a rule on activity alone, fixed before any dreaming run. Both were frozen, and committed, before "
+        "the first dreaming run of the study: dreaming is a prediction.",
     }
 )
