@@ -198,16 +198,15 @@ def agent_pulse_scan(codes, *, seeds=(0, 1, 2), games: int = 8,
     return pd.DataFrame(rows)
 
 
-def pulse_information(states: np.ndarray, codes, *, seeds=(0, 1, 2)) -> pd.DataFrame:
-    """:func:`agent_state_information` of the baseline at its default pulse (``agent_pulse``
-    ``"default"``) and of the dreaming setup with its agent cores' PULSE_PWLK_P at each (coarse,
-    fine) code in ``codes`` (``agent_pulse`` ``str(code)``), one table."""
+def pulse_information(states: np.ndarray, codes, *, seeds=(0, 1, 2),
+                      conditions=("baseline", "dreaming")) -> pd.DataFrame:
+    """:func:`agent_state_information` of each setup with its agent cores' PULSE_PWLK_P at each
+    (coarse, fine) code in ``codes`` (column ``agent_pulse``: ``str(code)``), one table."""
     from .training import agent_pulse_calibration
 
-    info = [agent_state_information(states, conditions=("baseline",), seeds=seeds).assign(agent_pulse="default")]
-    for code in codes:
-        info.append(agent_state_information(states, conditions=("dreaming",), seeds=seeds,
-                                            calibration=agent_pulse_calibration(code)).assign(agent_pulse=str(code)))
+    info = [agent_state_information(states, conditions=(condition,), seeds=seeds,
+                                    calibration=agent_pulse_calibration(code)).assign(agent_pulse=str(code))
+            for condition in conditions for code in codes]
     return pd.concat(info, ignore_index=True)
 
 

@@ -53,7 +53,8 @@ from neurodream.pong import random_states
 from neurodream.sweep import run_settings, run_study
 
 use_style()
-OUT = notebook_outputs("00_calibration", globals()).figures
+WHERE = notebook_outputs("00_calibration", globals())
+OUT = WHERE.figures
 if quick:
     seeds, check_seeds, games = 2, 2, 60
 published = baseline_fit.published_curves()
@@ -82,6 +83,16 @@ print(f"chosen: {chosen.setting} (start {chosen.start_ours:+.2f} against {chosen
       f"RMS {chosen.rms:.3f}, inside +-1 SD at {chosen.inside_1sd:.0%} of the points)")
 frozen = tuple(Calibration().core_unset_biases["3:0"]["PULSE_PWLK_P"])
 print(f"the frozen calibration's agent pulse: {frozen}; the search's choice: {chosen.setting}")
+shown = scores[["setting", "agent_spikes_per_step_first_50_games", "start_ours", "rms", "inside_1sd", "final_ours",
+                "final_sd_ours", "chosen"]].rename(columns={
+    "setting": "candidate", "agent_spikes_per_step_first_50_games": "agent spikes per read (games 1-50)",
+    "start_ours": "start (published {:+.2f})".format(chosen.start_published), "rms": "RMS vs published mean",
+    "inside_1sd": "points within published ± 1 SD", "final_ours": "final (published {:+.2f})".format(chosen.final_published),
+    "final_sd_ours": "final SD (published {:.2f})".format(chosen.final_sd_published)})
+if WHERE.readme:  # the committed parameters only
+    from neurodream import analysis
+
+    analysis.replace_readme_block(WHERE.readme, "calibration", analysis.markdown_table(shown.round(3)))
 if not quick and f"{frozen[0]},{frozen[1]}" not in chosen.setting:
     print("NOTE: the frozen calibration differs from this search's choice")
 

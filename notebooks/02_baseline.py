@@ -67,27 +67,31 @@ axes[1].axhline(np.log(3), ls=":", color="k", label="uniform (ln 3)")
 axes[1].set(xlabel="games played", ylabel="policy entropy per step (nats)",
             title="how random the policy still is (per run)")
 axes[1].legend(loc="lower left")
-fig.suptitle(f"Baseline (no dreaming), fidelity 'paper', 10 ms steps, {table.seed.nunique()} runs x {games} games")
+fig.suptitle(f"Baseline (no dreaming), the released loop ({configs[0].wait_ms:g} ms wait + {configs[0].host_ms:g} ms host "
+             f"time per read), {table.seed.nunique()} runs x {games} games")
 save(fig, "02_baseline_learning", OUT)
 
 # %% [markdown]
 # ## What the chip does during a game
-# Agent spikes for the first 30 steps of a game (10 ms each; the dashed lines separate steps), and
-# how many spikes each step gives: the readout sees only these counts.
+# Agent spikes for the first 30 steps of a game, and how many spikes each read gives: the readout sees
+# only these counts. Each read spans the host time, while the previous step's stimulus plays on
+# (a train's second spike can fall there), then the wait after the new upload (dotted lines).
 
 # %%
 cfg0 = configs[0]
 first = play_game(cfg0, steps=30)
 raster = spike_raster(cfg0, first[list(STATE_NAMES)].to_numpy())
 fig, axes = plt.subplots(2, 1, figsize=(12, 5), sharex=True, height_ratios=[3, 1])
+read_ms = cfg0.wait_ms + cfg0.host_ms
 axes[0].scatter(raster.time_s * 1e3, raster.neuron, s=4, color="k")
 for k in range(len(first) + 1):
-    axes[0].axvline(k * 10, color="grey", lw=0.3, ls="--")
+    axes[0].axvline(k * read_ms, color="grey", lw=0.4, ls="--")
+    axes[0].axvline(k * read_ms + cfg0.host_ms, color="grey", lw=0.4, ls=":")
 axes[0].set(ylabel="agent neuron", ylim=(-5, 515),
-            title=f"Agent spikes in the first 30 steps of a game (run seed {cfg0.seed}; dashed: step boundaries)")
+            title=f"Agent spikes in the first 30 steps of a game (run seed {cfg0.seed}; dashed: reads, dotted: uploads)")
 per_step = raster.groupby("step").size().reindex(range(len(first)), fill_value=0)
-axes[1].bar(per_step.index * 10 + 5, per_step.values, width=8)
-axes[1].set(xlabel="chip time (ms)", ylabel="spikes per step")
+axes[1].bar(per_step.index * read_ms + read_ms / 2, per_step.values, width=0.8 * read_ms)
+axes[1].set(xlabel="chip time (ms)", ylabel="spikes per read")
 save(fig, "02_spike_raster", OUT)
 
 # %% [markdown]

@@ -42,7 +42,8 @@ from neurodream.sweep import run_study
 from neurodream.training import HOST_MS
 
 use_style()
-OUT = notebook_outputs("05_timing", globals()).figures
+WHERE = notebook_outputs("05_timing", globals())
+OUT = WHERE.figures
 if quick:
     seeds, games = 2, 3
 _, table = run_study(["baseline", "dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, wait_ms=waits_ms)
@@ -73,6 +74,10 @@ ax_f.set(xlabel="wait per network step", ylabel="final return\n(mean of the last
 legend_outside(fig, ncols=3)
 save(fig, "05_timing", OUT)
 summary = final.groupby(["condition", "wait_ms"]).final_return.agg(["mean", "std", "count"]).reset_index()
+mw = {w: analysis.mann_whitney(final[final.wait_ms == w]) for w in sorted(styles)
+      if set(final[final.wait_ms == w].condition) == {"baseline", "dreaming"}}
+summary["p_dreaming_better"] = [mw[w]["p"] if c == "dreaming" and w in mw else float("nan")
+                                for c, w in zip(summary.condition, summary.wait_ms)]
 summary
 
 # %% [markdown]
@@ -100,4 +105,10 @@ ax.set(xlabel="wait per network step", ylabel="minutes per run", yscale="log",
        title=f"Time per run of {games} games")
 legend_outside(fig, ncols=2)
 save(fig, "05_timing_cost", OUT)
+if WHERE.readme:
+    shown = summary.merge(cost[["condition", "wait_ms", "chip_h_per_run", "emulator_min_per_run"]], on=["condition", "wait_ms"])
+    shown = shown.rename(columns={"wait_ms": "wait (ms)", "mean": "final return", "std": "SD", "count": "runs",
+                                  "p_dreaming_better": "one-sided Mann–Whitney p",
+                                  "chip_h_per_run": "chip hours per run", "emulator_min_per_run": "emulator minutes per run"})
+    analysis.replace_readme_block(WHERE.readme, "timing", analysis.markdown_table(shown))
 cost.round(3)

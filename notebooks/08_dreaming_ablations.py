@@ -71,7 +71,7 @@ colours = category_colours(["baseline", *dict.fromkeys([*length, *count, *model]
 titles = {"length": "dream length", "count": "dreams per game", "world_model": "the world model's wiring"}
 for name, group in (("length", length), ("count", count), ("world_model", model)):
     fig = setting_curves(bands, ["baseline", *group], f"Dreaming, one thing changed: {titles[name]} "
-                         f"(paper fidelity unless named, 10 ms, {games} games per run)", by_condition=False,
+                         f"(paper fidelity unless named, released loop, {games} games per run)", by_condition=False,
                          colours=colours)
     save(fig, f"08_dream_{name}", OUT)
 
@@ -182,7 +182,7 @@ axes[0].set(xlabel="dream step", ylabel="state variables out of\nthe place cells
 axes[1].set(xlabel="dream step", ylabel="predicted reward summed so far")
 axes[1].axhline(0, color="0.6", lw=0.8)
 axes[0].legend(title="trained with dreams of")
-fig.suptitle(f"One dream per run at its final weights ({seeds} runs per setting; paper fidelity, 10 ms)")
+fig.suptitle(f"One dream per run at its final weights ({seeds} runs per setting; paper fidelity, released loop)")
 save(fig, "08_dream_drift", OUT)
 per_run = dreams.groupby(["setting", "seed"], sort=False).apply(lambda d: pd.Series({
     "first_step_out_of_reach": d.step[d.out_of_reach > 0].min(),

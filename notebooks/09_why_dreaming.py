@@ -58,7 +58,8 @@ from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, category_co
 from neurodream.sweep import run_settings
 
 use_style()
-OUT = notebook_outputs("09_why_dreaming", globals()).figures
+WHERE = notebook_outputs("09_why_dreaming", globals())
+OUT = WHERE.figures
 if quick:
     seeds, games, network_draws = 2, 3, 2
 arms = list(wd.ARMS)
@@ -111,6 +112,17 @@ paired = wd.paired_comparisons(per_seed)
 paired.to_csv(OUT / "09_arms_paired.csv", index=False)
 print(summary.round(3).to_string(index=False))
 print(paired.round(3).to_string(index=False))
+vs = paired[paired.against == "baseline"].set_index("arm")
+table_md = summary.set_index("arm").assign(**{
+    "final return": lambda d: [f"{m:+.2f} ± {sd:.2f}" for m, sd in zip(d.final_mean, d.final_sd)],
+    "minus baseline, seed by seed (95 % CI)": [f"{vs.mean_difference[a]:+.2f} ({vs.ci95_low[a]:+.2f} to {vs.ci95_high[a]:+.2f})"
+                                               if a in vs.index else "" for a in summary.arm],
+    "seeds higher": [f"{vs.seeds_arm_higher[a]}/{vs.seeds[a]}" if a in vs.index else "" for a in summary.arm],
+    "Wilcoxon p": [f"{vs.wilcoxon_p[a]:.3g}" if a in vs.index else "" for a in summary.arm],
+    "games to −1.0": [f"{g:.0f}" if g == g else "not reached" for g in summary["games_to_-1.0"]],
+})[["final return", "minus baseline, seed by seed (95 % CI)", "seeds higher", "Wilcoxon p", "games to −1.0"]]
+if WHERE.readme:  # the committed parameters only
+    analysis.replace_readme_block(WHERE.readme, "why_dreaming", analysis.markdown_table(table_md.reset_index()))
 
 # %%
 bands = analysis.curve_bands(curves)
@@ -148,6 +160,14 @@ fpr.to_csv(OUT / "09_paper_design_false_positives.csv", index=False)
 tests.to_csv(OUT / "09_paper_design_pair_tests.csv", index=False)
 print(components)
 print(fpr.round(4).to_string(index=False))
+if WHERE.readme:
+    shown = fpr.assign(**{"rate (95 % interval)": [f"{r:.2f} ({lo:.2f}–{hi:.2f})" for r, lo, hi in
+                                                    zip(fpr.rate, fpr.wilson95_low, fpr.wilson95_high)]})
+    shown = shown[["method", "alpha", "rate (95 % interval)", "simulated_comparisons"]]
+    analysis.replace_readme_block(WHERE.readme, "false_positives", analysis.markdown_table(shown)
+                                  + f"\n\nShare of the variance of final returns between network draws: "
+                                    f"{components['share_between']:.2f} ({components['groups']} draws × "
+                                    f"{components['runs_per_group']} readout seeds).")
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4.2))
