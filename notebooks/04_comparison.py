@@ -18,6 +18,11 @@
 # p ≈ 0.007; both start near −1.65, and dreaming reaches a given level with about half the real games.
 # The figure follows the paper: the mean return of each 50-game block, smoothed per run by a
 # Savitzky–Golay filter (9 points, order 3), mean ± SD over runs (band) and 80th percentile (dashed).
+#
+# The system is the calibrated emulation of the released loop (notebook 00: calibrated on the
+# published baseline alone, frozen before any dreaming run), so the dreaming curve is a prediction.
+# Why the two conditions differ, and how often the paper's design finds a difference that is not
+# there, is notebook 09: it supersedes the control section at the end of this one.
 
 # %% tags=["parameters"]
 quick = 0  # 1: tiny sizes, for CI

@@ -26,6 +26,10 @@
 #
 # with the baseline (no world model on the chip) as reference, and the real games each needs to reach
 # a return level. The paper's own settings are those of the main study (cached).
+#
+# Why dreaming differs from the baseline at all is notebook 09's question: its paired arms (10 seeds
+# each) separate the dreams' content from the dreaming setup's larger input, Adam's bookkeeping and
+# chance, and supersede the 5-seed comparisons with "no dreams" here.
 
 # %% tags=["parameters"]
 quick = 0  # 1: tiny sizes, for CI

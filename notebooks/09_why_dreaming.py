@@ -55,7 +55,7 @@ from neurodream import analysis
 from neurodream import why_dreaming as wd
 from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, category_colours, legend_outside, save, use_style
-from neurodream.sweep import run_settings
+from neurodream.sweep import run_settings, run_study
 
 use_style()
 WHERE = notebook_outputs("09_why_dreaming", globals())
@@ -181,3 +181,71 @@ ax.set(ylabel="final return\n(mean of the last 50 games)",
        title=f"Baseline on {len(order)} network draws, {seeds} readout seeds each: "
              f"{components['share_between']:.0%} of the variance between networks")
 save(fig, "09_paper_design", OUT)
+
+# %% [markdown]
+# ## The answer, in numbers
+# The main comparison in both designs (the per-seed design: the `baseline` and `dreaming` arms above;
+# the paper's design: one network per condition on one chip, notebook 04 with `-p design paper`), the
+# arms, and the paper design's false-positive rate, in a few sentences written from the results (the
+# README's answer).
+
+# %%
+paper_runs = {}
+for cond in ("baseline", "dreaming"):
+    _, t = run_study([cond], seeds=seeds, games=games, quick=quick, jobs=jobs,
+                     network_seed=wd.PAPER_DESIGN_NETWORKS[cond], chip_seed=wd.PAPER_DESIGN_CHIP_SEED)
+    paper_runs[cond] = t
+paper_final = analysis.final_performance(pd.concat(paper_runs.values(), ignore_index=True))
+mw_seed = analysis.mann_whitney(final.assign(condition=final.arm).query("arm in ['baseline', 'dreaming']"))
+mw_paper = analysis.mann_whitney(paper_final)
+
+
+def fmt(f):
+    return f"{f.final_return.mean():+.2f} ± {f.final_return.std(ddof=1):.2f}"
+
+
+pub = {c: (analysis.PUBLISHED[("final_mean", c)], analysis.PUBLISHED[("final_sd", c)]) for c in ("baseline", "dreaming")}
+lowest = paired.loc[paired.wilcoxon_p.idxmin()]
+sham_level = final[final.arm == "sham_second_window"].final_return.mean()
+dream_level = final[final.arm == "dreaming"].final_return.mean()
+significant = paired[paired.wilcoxon_p < 0.05]
+rate = fpr.set_index(["method", "alpha"]).rate
+emp = fpr[fpr.method.str.startswith("network")].set_index("alpha")
+mod = fpr[fpr.method.str.startswith("normal")].set_index("alpha")
+sentences = [
+    f"**Predicted, not fitted.** With the calibration frozen on the published baseline alone, the "
+    f"emulated dreaming agent ends at {fmt(final[final.arm == 'dreaming'])} against the baseline's "
+    f"{fmt(final[final.arm == 'baseline'])} ({seeds} runs each, each run its own network and chip; "
+    f"one-sided Mann–Whitney U = {mw_seed['U']:.0f}, p = {mw_seed['p']:.2g}); in the paper's design (one network "
+    f"per condition, one chip) {fmt(paper_final[paper_final.condition == 'dreaming'])} against "
+    f"{fmt(paper_final[paper_final.condition == 'baseline'])} (U = {mw_paper['U']:.0f}, p = {mw_paper['p']:.2g}). "
+    f"Published: {pub['dreaming'][0]:+.2f} ± {pub['dreaming'][1]:.2f} against {pub['baseline'][0]:+.2f} ± "
+    f"{pub['baseline'][1]:.2f} (U = 83, p = 0.007).",
+    ("**No cause is established by the arms.** " if not len(significant) else "**The arms.** ")
+    + f"Seed by seed ({seeds} paired seeds), "
+    + (f"{len(significant)} of {len(paired)} comparisons reach a two-sided Wilcoxon p below 0.05"
+       if len(significant) else f"none of the {len(paired)} comparisons with the baseline or with dreaming reaches a "
+       f"two-sided Wilcoxon p below 0.05 (the smallest, {lowest.arm} against {lowest.against}: "
+       f"{lowest.mean_difference:+.2f}, p = {lowest.wilcoxon_p:.2g})")
+    + f". The baseline with the world model's window added and no world model at all "
+      f"(`sham_second_window`) ends at {fmt(final[final.arm == 'sham_second_window'])}, "
+      + ("as high as dreaming: the dreaming setup's larger input per read "
+         if sham_level >= dream_level - 0.1 else "below dreaming, despite the dreaming setup's larger input per read ")
+      + f"(agent spikes per read, first 50 games: "
+        f"{summary.set_index('arm').agent_spikes_per_step['sham_second_window']:.1f} against the baseline's "
+        f"{summary.set_index('arm').agent_spikes_per_step['baseline']:.1f})"
+      + (" suffices for that level, without dreams." if sham_level >= dream_level - 0.1 else "."),
+    ("**The paper's design finds differences that are not there.** " if mod.rate[0.05] > 0.075
+     else "**The paper's design keeps its nominal rate.** ")
+    + f"{components['share_between']:.0%} of the "
+    f"variance of the baseline's final returns lies between network draws. Comparing identical conditions, "
+    f"each with its own network, the paper's test gives p < 0.01 in {mod.rate[0.01]:.1%} and p < 0.05 in "
+    f"{mod.rate[0.05]:.1%} of comparisons (normal model of those variance components; from the "
+    f"{int(emp.simulated_comparisons[0.05])} ordered pairs of {components['groups']} measured draws: "
+    f"{emp.rate[0.01]:.1%} and {emp.rate[0.05]:.1%}), against the nominal 1 % and 5 %.",
+]
+answer = "\n\n".join(sentences)
+(OUT / "09_answer.md").write_text(answer + "\n")
+if WHERE.readme:
+    analysis.replace_readme_block(WHERE.readme, "answer", answer)
+print(answer)
