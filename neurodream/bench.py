@@ -7,13 +7,22 @@ bound on the same windows: the ratio of the cheapest event-driven model (:func:`
 (:mod:`neurodream.accuracy`).
 ``python -m neurodream.bench digest`` hashes the results of a fixed workload, to check that an
 optimisation leaves them bit for bit unchanged.
+
+``--json PATH`` (emulator, accuracy, train) also writes what is printed to ``PATH`` (atomically),
+with the command, the machine and the date: ``make bench`` writes the records in
+``figures/bench/`` that notebook 01 and the README quote.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import math
+import os
+import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -149,6 +158,8 @@ def bench_training(games: int, seed: int) -> list[dict]:
     return out
 
 
+EMULATOR_TARGET = 200.0
+"""The engine issue's target: emulated time / wall time of the paper's chip on one core."""
 ACCURACY_TARGET = 0.995
 """The engine issue's target: fraction of neuron-windows with identical counts to the reference."""
 STUDY_RUNS_PER_CONDITION = 10
@@ -199,7 +210,38 @@ def results_digest(windows: int, games: int = 4) -> str:
     return h.hexdigest()
 
 
+def write_record(path: Path | str, command: list[str], results: dict) -> Path:
+    """Write a benchmark's ``results`` as strict JSON to ``path`` (atomically), with the command
+    that produced them, the machine (processor, cores, load average at the end) and the date."""
+    from .atomic_file import strict_json, write_atomically
+
+    record = {
+        "command": "python -m neurodream.bench " + " ".join(command),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"processor": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+                    "python": platform.python_version()},
+        **_plain(results),
+    }
+    return write_atomically(path, strict_json(record) + "\n")
+
+
+def _plain(x):
+    """``x`` with numpy scalars as Python numbers and tuples as lists (for JSON)."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
+                        help="also write the results to PATH as JSON (default: print only)")
+
+
 def main(argv=None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="python -m neurodream.bench", description=__doc__)
     sub = parser.add_subparsers(dest="what", required=True)
     em = sub.add_parser("emulator", help="emulated time / wall time of the paper's 1020-neuron chip")
@@ -212,9 +254,11 @@ def main(argv=None) -> None:
     em.add_argument("--host-ms", type=float, default=0.0,
                     help="the released loop's reads: the last upload plays on this long before each window "
                          "(training.HOST_MS = 8); default 0: back-to-back windows")
+    _json_option(em)
     tr = sub.add_parser("train", help="games per second of each condition (full 100-step games)")
     tr.add_argument("--games", type=int, default=3)
     tr.add_argument("--seed", type=int, default=0)
+    _json_option(tr)
     dg = sub.add_parser("digest", help="hash of the emulator's and learner's results on a fixed workload "
                         "(unchanged by an optimisation that keeps the numerics)")
     dg.add_argument("--windows", type=int, default=300)
@@ -226,6 +270,7 @@ def main(argv=None) -> None:
                     help="the released loop's reads: the last upload plays on this long before each window (default 0)")
     ac.add_argument("--reference-step", type=float, default=None,
                     help="RK4 step cap of the reference, s (default accuracy.REFERENCE_STEP_S = 1e-5)")
+    _json_option(ac)
     args = parser.parse_args(argv)
     if args.what == "accuracy":
         from .accuracy import REFERENCE_STEP_S, engine_accuracy, fi_accuracy
@@ -237,8 +282,12 @@ def main(argv=None) -> None:
         worst = min(r["identical_neuron_windows"] for r in rows)
         print(f"identical neuron-windows: {worst:.4%} in the worse population (target {ACCURACY_TARGET:.1%})")
         print("F-I curve, DC input, no feedback or adaptation (closed form: chip.oracles):")
-        for r in fi_accuracy():
+        fi = fi_accuracy()
+        for r in fi:
             print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+        if args.json:
+            write_record(args.json, argv, {"populations": rows, "identical_neuron_windows_worse": worst,
+                                           "target": ACCURACY_TARGET, "fi_curve": fi})
     if args.what == "digest":
         print(results_digest(args.windows))
     if args.what == "train":
@@ -247,10 +296,15 @@ def main(argv=None) -> None:
             print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
         print(f"main comparison ({STUDY_RUNS_PER_CONDITION} runs per condition, 2 at a time on 2 cores): "
               f"{study_hours(rows):.2f} h at these speeds (target {STUDY_TARGET_HOURS} h)")
+        if args.json:
+            write_record(args.json, argv, {"conditions": rows, "study_hours_2_cores": study_hours(rows),
+                                           "study_target_hours": STUDY_TARGET_HOURS})
     if args.what == "emulator":
         r = bench_emulator(args.windows, args.window_ms, args.engine, args.pulse, args.seed, args.host_ms)
         for k, v in r.items():
             print(f"{k:32s} {v:.4g}" if isinstance(v, float) else f"{k:32s} {v}")
+        if args.json:
+            write_record(args.json, argv, {"result": r, "target_emulated_per_wall": EMULATOR_TARGET})
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def _run_or_report(cfg: TrainConfig, out_dir: Path | str) -> str | None:
 DEFAULT_SECONDS_PER_GAME = {"baseline": 0.17, "dreaming": 0.55}
 """Wall time per game (s, one core) when the folder holds no run of the condition: the medians of
 the committed runs in data/ (baseline 0.17 s, dreaming 0.55 s over the paper's settings)."""
-SPEED_FIELDS = ("fidelity", "wait_ms", "awake_steps", "dream_steps", "dreams_per_game")
+SPEED_FIELDS = ("fidelity", "wait_ms", "host_ms", "awake_steps", "dream_steps", "dreams_per_game")
 """Config fields that set a run's speed most; runs that share them with a config are 'similar'."""
 
 
@@ -136,25 +136,31 @@ def measured_speed(out_dir: Path | str) -> pd.DataFrame:
             continue
         if "wall_s" in table:
             config = table.attrs["config"]
-            frames.append(table[["wall_s"]].assign(**{k: config[k] for k in ("condition", *SPEED_FIELDS)}))
+            # a file of the first emulation has no host_ms: its reads were back to back (0 ms)
+            frames.append(table[["wall_s"]].assign(**{k: config.get(k, 0.0) for k in ("condition", *SPEED_FIELDS)}))
     columns = ["condition", *SPEED_FIELDS, "wall_s"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def estimate_cost(configs: Sequence[TrainConfig], walls: pd.DataFrame) -> pd.DataFrame:
     """Estimated wall time of each run (one core), one row per config: ``seconds_per_game``, the
-    median ``wall_s`` of the games in ``walls`` (:func:`measured_speed`) of similar runs (same
-    condition and :data:`SPEED_FIELDS`), else of the condition, else
-    :data:`DEFAULT_SECONDS_PER_GAME`; ``basis`` says which and how many games; ``seconds``
-    = ``games x seconds_per_game``. An estimate: speed depends on the machine and its load."""
+    mean ``wall_s`` of the games in ``walls`` (:func:`measured_speed`) of similar runs (same
+    condition and :data:`SPEED_FIELDS`); else the mean of the condition's games scaled by the
+    emulated chip time per network step, ``wait_ms + host_ms``, of the config against that of
+    each of those games (the emulator's work grows with the chip time it emulates); else
+    :data:`DEFAULT_SECONDS_PER_GAME`. ``basis`` says which and how many games; ``seconds`` =
+    ``games x seconds_per_game``. An estimate: speed depends on the machine and its load (runs
+    measured on a busy machine make it pessimistic)."""
     rows = []
     for cfg in configs:
         same = walls[walls.condition == cfg.condition]
         similar = same[(same[list(SPEED_FIELDS)] == [getattr(cfg, f) for f in SPEED_FIELDS]).all(axis=1)]
         if len(similar):
-            per_game, basis = float(similar.wall_s.median()), f"{len(similar)} similar games"
+            per_game, basis = float(similar.wall_s.mean()), f"{len(similar)} similar games"
         elif len(same):
-            per_game, basis = float(same.wall_s.median()), f"{len(same)} games of the condition"
+            scale = (cfg.wait_ms + cfg.host_ms) / (same.wait_ms + same.host_ms).to_numpy(float)
+            per_game = float((same.wall_s.to_numpy(float) * scale).mean())
+            basis = f"{len(same)} games of the condition, scaled by chip time per step"
         else:
             per_game, basis = DEFAULT_SECONDS_PER_GAME[cfg.condition], "default"
         rows.append({"run": run_path(cfg, ".").name, "games": cfg.games, "seconds_per_game": per_game,

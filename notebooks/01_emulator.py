@@ -29,11 +29,14 @@
 quick = 0  # 1: small sizes, for CI
 
 # %%
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 
-from neurodream import emulator_study as study
+from neurodream import analysis, emulator_study as study
 from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calibration, CoreBiases,
                              Emulator, Network, Stimulus, code_for_current, core_circuit)
 from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
@@ -43,7 +46,8 @@ from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.study_cache import cached_call
 
 use_style()
-OUT = notebook_outputs("01_emulator", globals()).figures
+WHERE = notebook_outputs("01_emulator", globals())
+OUT = WHERE.figures
 N_STATES = 6 if quick else 40
 FI_NEURONS = 5 if quick else 40
 cal = Calibration()
@@ -244,3 +248,67 @@ info = cached_call("01_agent_pulse_information", quick, study.pulse_information,
                    seeds=(0,) if quick else (0, 1, 2))
 info.to_csv(OUT / "01_agent_pulse_information.csv", index=False)
 info.groupby(["condition", "agent_pulse"], sort=False).mean(numeric_only=True).drop(columns="seed").round(3)
+
+# %% [markdown]
+# ## How fast, and how accurate?
+#
+# The training runs use the fast engine (three tiers: a closed form while a neuron is far from
+# threshold, an exponential integrator near it, the reference RK4 as a fallback;
+# [docs/chip_model.md](../docs/chip_model.md)). `make bench` measures it on an idle machine and
+# writes the records in `figures/bench/`, which this cell reads (it measures nothing itself, since
+# timing depends on the machine and on what else runs):
+#
+# * speed: emulated chip time over wall time of the paper's 1020-neuron chip on Pong states, for
+#   back-to-back 10 ms windows and for the released loop's 18 ms reads (8 ms of host time, then the
+#   10 ms wait); the engine's target was 200×;
+# * accuracy: the fast engine against the reference engine at a converged 10 µs step, 500 reads,
+#   agent and world-model cores: the share of neuron-windows with exactly the same spike count
+#   (target 99.5 %), the error of each read's total count, and the spike-time error;
+# * training: games per second of each condition and what the main comparison's 20 runs take on 2 cores.
+
+# %%
+BENCH = Path("../figures/bench")
+records = {p.stem: json.loads(p.read_text()) for p in sorted(BENCH.glob("*.json"))}
+if not records:
+    print("no benchmark records: run `make bench` (about 15 minutes) to write figures/bench/*.json")
+speed, accuracy, training = [], [], []
+for name, r in records.items():
+    if name.startswith("emulator"):
+        e = r["result"]
+        speed.append({"reads": f"{e['read_ms']:g} ms" + (" (released loop)" if e["read_ms"] > 10 else ""),
+                      "emulated / wall": e["emulated_per_wall"], "target": r["target_emulated_per_wall"],
+                      "µs per neuron-read": e["us_per_neuron_window"],
+                      "closed-form share": e["closed_form_share"], "near-threshold share": e["near_threshold_share"],
+                      "load (1 min)": r["machine"]["load_average_1min"], "command": r["command"]})
+    elif name.startswith("accuracy"):
+        for a in r["populations"]:
+            accuracy.append({"reads": f"{a['window_ms'] + a['host_ms']:g} ms", "cores": a["population"],
+                             "identical neuron-reads": a["identical_neuron_windows"], "target": r["target"],
+                             "read total, mean rel. error": a["window_total_rel_error_mean"],
+                             "read total, max rel. error": a["window_total_rel_error_max"],
+                             "spike time error, median (µs)": a["spike_time_error_median_us"],
+                             "spike time error, p99 (µs)": a["spike_time_error_p99_us"]})
+        fi_error = max(abs(f["rel_error_fast"]) for f in r["fi_curve"]) if r.get("fi_curve") else np.nan
+    elif name == "train":
+        for t in r["conditions"]:
+            training.append({"condition": t["condition"], "minutes per 2000 games": 60 * t["hours_per_2000_games"],
+                             "wall / environment": t["wall_over_env"],
+                             "runs per hour per core": t["runs_per_hour_per_core"]})
+        study_hours = r["study_hours_2_cores"]
+speed, accuracy, training = pd.DataFrame(speed), pd.DataFrame(accuracy), pd.DataFrame(training)
+if len(training):
+    print(f"main comparison (10 + 10 runs of 2000 games) on 2 cores: {60 * study_hours:.0f} min at these speeds")
+if len(accuracy):
+    print(f"F-I curve of the fast engine against its closed form: largest relative error {fi_error:.2g}")
+display(speed.drop(columns="command").round(3), accuracy.round(4), training.round(2))
+if WHERE.readme and records:
+    md = (analysis.markdown_table(speed.drop(columns=["command", "µs per neuron-read"]))
+          + "\n\n" + analysis.markdown_table(accuracy))
+    if len(training):
+        md += ("\n\n" + analysis.markdown_table(training)
+               + f"\n\nThe main comparison's 20 runs of 2000 games on 2 cores at these speeds: "
+               f"{60 * study_hours:.0f} min (target 45). ")
+    if len(accuracy):
+        md += f"The fast engine's F–I curve against its closed form: largest relative error {fi_error:.2g}. "
+    md += "Commands and machine: `figures/bench/*.json`."
+    analysis.replace_readme_block(WHERE.readme, "speed", md)

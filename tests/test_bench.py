@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from neurodream.bench import bench_emulator
 
 
@@ -61,3 +63,18 @@ def test_fi_accuracy_rows_compare_both_engines_with_the_closed_form():
     assert len(rows) == 4 and all(r["rate_hz_closed_form"] > 0 for r in rows)
     for r in rows:
         assert abs(r["rel_error_fast"]) < 1e-3 and abs(r["rel_error_reference"]) < 1e-3
+
+
+def test_bench_writes_what_it_prints_as_a_strict_json_record(tmp_path, capsys):
+    import json
+
+    from neurodream import bench
+
+    path = tmp_path / "emulator.json"
+    bench.main(["emulator", "--windows", "2", "--json", str(path)])
+    printed = capsys.readouterr().out
+    record = json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
+    assert record["command"] == f"python -m neurodream.bench emulator --windows 2 --json {path}"
+    assert record["machine"]["cores"] >= 1 and record["date"].startswith("20")
+    assert record["result"]["windows"] == 2 and record["target_emulated_per_wall"] == 200.0
+    assert f"{record['result']['emulated_per_wall']:.4g}" in printed

@@ -95,3 +95,19 @@ def test_the_module_examples_hold():
     import doctest
 
     assert doctest.testmod(outputs).failed == 0
+
+
+def test_every_readme_block_is_written_by_exactly_one_notebook():
+    # a block no notebook writes stays empty (or stale) for ever; a key without markers is lost
+    import re
+
+    root = outputs.ROOT
+    keys = re.findall(r"<!-- (\w+):start -->", (root / "README.md").read_text())
+    writers = {}
+    for nb in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
+        for key in re.findall(r"replace_readme_block\(WHERE\.readme, \"(\w+)\"", nb.read_text()):
+            writers.setdefault(key, []).append(nb.name)
+        if "write_summary(" in nb.read_text():  # analysis.write_summary writes the "summary" block
+            writers.setdefault("summary", []).append(nb.name)
+    assert sorted(keys) == sorted(writers), (keys, writers)
+    assert all(len(w) == 1 for w in writers.values()), writers

@@ -256,17 +256,21 @@ def _walls():
     """A hand-made per-game speed table: wall time per game of cached runs (s)."""
     rows = [("baseline", 50, 0.2), ("baseline", 50, 0.2), ("baseline", 50, 0.4),
             ("dreaming", 50, 0.5), ("dreaming", 50, 0.7), ("dreaming", 100, 2.0)]
-    return pd.DataFrame([{"condition": c, "fidelity": "paper", "wait_ms": 10.0, "awake_steps": 100, "dream_steps": d,
+    return pd.DataFrame([{"condition": c, "fidelity": "paper", "wait_ms": 10.0, "host_ms": 8.0, "awake_steps": 100,
+                          "dream_steps": d,
                           "dreams_per_game": 1, "wall_s": w} for c, d, w in rows])
 
 
 def test_cost_estimate_uses_measured_speed_of_similar_runs_first():
     configs = [TrainConfig(condition="baseline", games=100), TrainConfig(condition="dreaming", games=10),
-               TrainConfig(condition="dreaming", games=10, dream_steps=25)]
+               TrainConfig(condition="dreaming", games=10, dream_steps=25),
+               TrainConfig(condition="baseline", games=10, wait_ms=50.0)]
     est = sw.estimate_cost(configs, _walls())
-    assert est.seconds_per_game.tolist() == pytest.approx([0.2, 0.6, 0.7])  # medians
-    assert est.seconds.tolist() == pytest.approx([20.0, 6.0, 7.0])
-    assert est.basis.tolist() == ["3 similar games", "2 similar games", "3 games of the condition"]
+    # means of similar games; else the condition's games scaled by chip ms per step (here 58 / 18)
+    assert est.seconds_per_game.tolist() == pytest.approx([0.8 / 3, 0.6, 3.2 / 3, 0.8 / 3 * 58 / 18])
+    assert est.seconds.tolist() == pytest.approx([80 / 3, 6.0, 32 / 3, 8 / 3 * 58 / 18])
+    scaled = "3 games of the condition, scaled by chip time per step"
+    assert est.basis.tolist() == ["3 similar games", "2 similar games", scaled, scaled]
     default = sw.estimate_cost(configs[:1], _walls().iloc[:0])
     assert default.seconds_per_game.tolist() == [sw.DEFAULT_SECONDS_PER_GAME["baseline"]]
     assert default.basis.tolist() == ["default"]
