@@ -131,9 +131,16 @@ def event_floor_ratio(chip, stims, dt: float, reps: int = 5) -> float:
 
 
 def bench_training(games: int, seed: int) -> list[dict]:
+    """Speed of each condition from a ``games``-game run: the wall time, its fixed part (building
+    the chip and the first game) and the mean of the later games, extrapolated to a 2000-game
+    run (``hours_per_2000_games``; before learning starts, so without the updates and, for
+    dreaming, without the dreams of a full run: :func:`committed_study` gives full runs);
+    ``wall_over_env``: a later game's wall time over the environment's alone (ALE steps)."""
     from .pong import Pong
     from .training import TrainConfig, train
 
+    if games < 2:
+        raise ValueError(f"--games {games}: at least 2 (the first game also builds the chip)")
     env = Pong(seed)
     env.start_game()
     t0 = time.perf_counter()
@@ -150,11 +157,40 @@ def bench_training(games: int, seed: int) -> list[dict]:
         t0 = time.perf_counter()
         table = train(TrainConfig(condition=condition, seed=seed, games=games), progress=False)
         wall = time.perf_counter() - t0
-        env_share = table.real_steps.sum() * env_step_s
-        out.append({"condition": condition, "games": games, "wall_s": wall, "games_per_s": games / wall,
-                    "env_only_s": env_share, "wall_over_env": wall / env_share,
-                    "hours_per_2000_games": 2000 * wall / games / 3600,
-                    "runs_per_hour_per_core": games * 3600 / (2000 * wall)})
+        later = table.iloc[1:]
+        per_game = float(later.wall_s.mean())
+        fixed = wall - float(later.wall_s.sum())
+        env_per_game = float(later.real_steps.mean()) * env_step_s
+        out.append({"condition": condition, "games": games, "wall_s": wall, "fixed_s": fixed,
+                    "s_per_later_game": per_game, "env_s_per_game": env_per_game,
+                    "wall_over_env": per_game / env_per_game,
+                    "hours_per_2000_games": (fixed + 1999 * per_game) / 3600,
+                    "runs_per_hour_per_core": 3600 / (fixed + 1999 * per_game)})
+    return out
+
+
+def committed_study(data_dir, env_s_per_game: dict | None = None) -> list[dict]:
+    """The main comparison as committed in ``data_dir``: per condition, the 2000-game runs of seeds
+    0..9 at the default config found there, their mean wall time per run and per game (measured
+    while the study ran, 2 runs at a time on 2 cores) and, given the environment's time per game
+    (from :func:`bench_training`), the wall time over it. Conditions without runs are left out."""
+    from .training import TrainConfig, load_run, run_path
+
+    out = []
+    for condition in ("baseline", "dreaming"):
+        walls, games = [], 0
+        for seed in range(STUDY_RUNS_PER_CONDITION):
+            path = run_path(TrainConfig(condition=condition, seed=seed, games=2000), data_dir)
+            if path.exists():
+                table = load_run(path)
+                walls.append(float(table.wall_s.sum()))
+                games += len(table)
+        if walls:
+            row = {"condition": condition, "runs": len(walls), "minutes_per_run": float(np.mean(walls)) / 60,
+                   "s_per_game": sum(walls) / games}
+            if env_s_per_game:
+                row["wall_over_env"] = row["s_per_game"] / env_s_per_game[condition]
+            out.append(row)
     return out
 
 
@@ -296,8 +332,18 @@ def main(argv=None) -> None:
             print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
         print(f"main comparison ({STUDY_RUNS_PER_CONDITION} runs per condition, 2 at a time on 2 cores): "
               f"{study_hours(rows):.2f} h at these speeds (target {STUDY_TARGET_HOURS} h)")
+        from .sweep import DATA
+
+        committed = committed_study(DATA, {r["condition"]: r["env_s_per_game"] for r in rows})
+        for r in committed:
+            print("committed  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+        committed_hours = (sum(r["minutes_per_run"] for r in committed) * STUDY_RUNS_PER_CONDITION / 2 / 60
+                           if len(committed) == 2 else float("nan"))
+        print(f"main comparison as committed in {DATA} (mean run x {STUDY_RUNS_PER_CONDITION} per condition, "
+              f"2 at a time): {committed_hours:.2f} h")
         if args.json:
             write_record(args.json, argv, {"conditions": rows, "study_hours_2_cores": study_hours(rows),
+                                           "committed_runs": committed, "committed_study_hours_2_cores": committed_hours,
                                            "study_target_hours": STUDY_TARGET_HOURS})
     if args.what == "emulator":
         r = bench_emulator(args.windows, args.window_ms, args.engine, args.pulse, args.seed, args.host_ms)
