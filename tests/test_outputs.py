@@ -111,3 +111,12 @@ def test_every_readme_block_is_written_by_exactly_one_notebook():
             writers.setdefault("summary", []).append(nb.name)
     assert sorted(keys) == sorted(writers), (keys, writers)
     assert all(len(w) == 1 for w in writers.values()), writers
+
+
+def test_the_code_map_lists_every_module():
+    # docs/code_map.md tells a newcomer where a change belongs: it must not fall behind the package
+    root = outputs.ROOT
+    text = (root / "docs" / "code_map.md").read_text()
+    modules = [p.relative_to(root / "neurodream").as_posix() for p in (root / "neurodream").rglob("*.py")
+               if p.name != "__init__.py"]
+    assert modules and [m for m in modules if f"`{m}`" not in text] == []
