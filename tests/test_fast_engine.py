@@ -100,3 +100,22 @@ def test_most_of_the_paper_chip_runs_in_closed_form_and_the_memo_changes_nothing
     closed, near, reference, skipped = a.stats
     assert closed > 0.5 * (closed + near + reference)  # what makes the engine fast
     assert near > 0  # the windows saw spikes
+
+
+def test_a_repeated_programs_wrap_stays_in_closed_form_and_matches_the_reference():
+    # a repeated program whose first event is at 0 replays it at the period, when its last event
+    # also comes: the same generator twice at one time (a retriggered pulse extender, i.e. one
+    # pulse). The closed form must take it as the reference does, not hand the rest of the window
+    # to the reference (which made reads longer than the period 20x slower)
+    stim = Stimulus.from_spike_times([3, 3, 3], [0.0, 2e-3, 4e-3], repeat=True)
+    times, ids = stim.events(0.0101)
+    assert np.sum(np.isclose(times, 4e-3)) == 2 and np.sum(np.isclose(times, 8e-3)) == 2  # the wraps
+    out = {}
+    for engine, kw in (("fast", {}), ("reference", {"rk4_step_s": 1e-5})):
+        chip = single_neuron(PAPER_AGENT_BIASES.with_biases(PULSE_PWLK_P=(5, 45)), calibration=Calibration(),
+                             engine=engine, connect=[(3, "NMDA", 4)], **kw)
+        chip.run(0.0101, stim)
+        out[engine] = (chip.membrane_current_A()[0], chip.synapse_current_A()[0, 2], chip.stats.copy())
+    assert out["fast"][0] == pytest.approx(out["reference"][0], rel=1e-3)
+    assert out["fast"][1] == pytest.approx(out["reference"][1], rel=1e-7)
+    assert out["fast"][2][0] == 1 and out["fast"][2][2] == 0  # closed form, no reference

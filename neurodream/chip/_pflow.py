@@ -335,16 +335,22 @@ PFLOW_TOL = 1e-3
 @nb.njit(inline="always", **_JIT)
 def volley(k, ev_hi, t, ev_time, ev_conn, conn_mult):
     """The events from ``k`` at time ``t`` (they make one pulse of their summed CAM words):
-    ``(first event after them, words)``; ``words = -1`` when a connection appears twice (a
-    retriggered pulse, left to the reference engine)."""
+    ``(first event after them, words)``. A connection that appears more than once at ``t`` (a
+    repeated program's wrap: its last event and the replayed first one at the same time) counts
+    once: its pulse extender is retriggered at the instant it starts, which changes nothing, as in
+    the reference engine's ``start_pulse``. ``words = -1`` is never returned now; callers keep
+    the check."""
     k_next = k
     words = 0.0
     while k_next < ev_hi and ev_time[k_next] <= t:
         cj = ev_conn[k_next]
+        seen = False
         for j in range(k, k_next):
             if ev_conn[j] == cj:
-                return k_next, -1.0
-        words += conn_mult[cj]
+                seen = True
+                break
+        if not seen:
+            words += conn_mult[cj]
         k_next += 1
     return k_next, words
 
