@@ -50,14 +50,16 @@ lab: $(STAMP)
 	$(PY) -m jupyter lab notebooks
 
 # The benchmark records quoted by notebook 01 and the README (figures/bench/*.json). Run them on an
-# otherwise idle machine: they measure speed. About 15 minutes here.
+# otherwise idle machine: they measure speed. About 10 minutes here.
 BENCH := figures/bench
 bench: $(STAMP)
 	@mkdir -p $(BENCH)
 	$(PY) -m neurodream.bench emulator --windows 500 --json $(BENCH)/emulator_10ms.json
 	$(PY) -m neurodream.bench emulator --windows 500 --host-ms 8 --json $(BENCH)/emulator_host8ms.json
+	$(PY) -m neurodream.bench emulator --windows 200 --window-ms 50 --host-ms 8 --json $(BENCH)/emulator_wait50_host8ms.json
 	$(PY) -m neurodream.bench accuracy --json $(BENCH)/accuracy_10ms.json
 	$(PY) -m neurodream.bench accuracy --host-ms 8 --json $(BENCH)/accuracy_host8ms.json
+	$(PY) -m neurodream.bench accuracy --windows 100 --window-ms 50 --host-ms 8 --json $(BENCH)/accuracy_wait50_host8ms.json
 	$(PY) -m neurodream.bench train --games 10 --json $(BENCH)/train.json
 
 # Numba's on-disk cache does not notice edits of a jitted callee in another module: clear it after

@@ -7,6 +7,8 @@ Input everywhere: the tidy per-game table of :func:`neurodream.sweep.load_result
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -242,8 +244,23 @@ README_START, README_END = readme_markers("summary")
 
 
 def markdown_table(df: pd.DataFrame) -> str:
-    """``df`` as a markdown table (numbers to 3 significant digits)."""
-    return df.to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else _markdown(df)
+    """``df`` as a markdown table: numbers to 3 significant digits (:func:`format_number`), a
+    missing value as an empty cell."""
+    return _markdown(df)
+
+
+def format_number(v) -> str:
+    """A table cell: ``""`` for NaN or None; a whole number as an integer (2000, not 2e+03); a
+    number of 100 or more rounded to an integer; else 3 significant digits."""
+    if v is None or (isinstance(v, (float, np.floating)) and math.isnan(v)):
+        return ""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    if float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if abs(v) >= 100:
+        return str(int(round(float(v))))
+    return f"{float(v):.3g}"
 
 
 def replace_readme_block(readme, key: str, md: str) -> bool:
@@ -280,18 +297,7 @@ def write_summary(summary: pd.DataFrame, directory, label: str, readme=None) -> 
         replace_readme_block(readme, "summary", md)
 
 
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _markdown(df: pd.DataFrame) -> str:
-    def fmt(v):
-        return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
-
-    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(format_number(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines)

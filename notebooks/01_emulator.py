@@ -259,9 +259,9 @@ info.groupby(["condition", "agent_pulse"], sort=False).mean(numeric_only=True).d
 # timing depends on the machine and on what else runs):
 #
 # * speed: emulated chip time over wall time of the paper's 1020-neuron chip on Pong states, for
-#   back-to-back 10 ms windows and for the released loop's 18 ms reads (8 ms of host time, then the
-#   10 ms wait); the engine's target was 200×;
-# * accuracy: the fast engine against the reference engine at a converged 10 µs step, 500 reads,
+#   back-to-back 10 ms windows and for the released loop's reads (8 ms of host time, then the wait:
+#   18 ms reads at the paper's 10 ms wait, 58 ms at notebook 05's 50 ms); the engine's target was 200×;
+# * accuracy: the fast engine against the reference engine at a converged 10 µs step, 500 reads (100 of 58 ms),
 #   agent and world-model cores: the share of neuron-windows with exactly the same spike count
 #   (target 99.5 %), the error of each read's total count, and the spike-time error;
 # * training: each condition's time per 2000-game run, extrapolated from a 10-game run (before learning
@@ -272,7 +272,7 @@ info.groupby(["condition", "agent_pulse"], sort=False).mean(numeric_only=True).d
 BENCH = Path("../figures/bench")
 records = {p.stem: json.loads(p.read_text()) for p in sorted(BENCH.glob("*.json"))}
 if not records:
-    print("no benchmark records: run `make bench` (about 15 minutes) to write figures/bench/*.json")
+    print("no benchmark records: run `make bench` (about 10 minutes) to write figures/bench/*.json")
 speed, accuracy, training = [], [], []
 for name, r in records.items():
     if name.startswith("emulator"):
@@ -285,7 +285,8 @@ for name, r in records.items():
     elif name.startswith("accuracy"):
         for a in r["populations"]:
             accuracy.append({"reads": f"{a['window_ms'] + a['host_ms']:g} ms", "cores": a["population"],
-                             "identical neuron-reads": a["identical_neuron_windows"], "target": r["target"],
+                             "identical neuron-reads": f"{a['identical_neuron_windows']:.4%}",
+                             "target": f"{r['target']:.1%}", "reads compared": a["windows"],
                              "read total, mean rel. error": a["window_total_rel_error_mean"],
                              "read total, max rel. error": a["window_total_rel_error_max"],
                              "spike time error, median (µs)": a["spike_time_error_median_us"],
@@ -310,7 +311,7 @@ if len(accuracy):
     print(f"F-I curve of the fast engine against its closed form: largest relative error {fi_error:.2g}")
 display(speed.drop(columns="command").round(3), accuracy.round(4), training.round(2))
 if WHERE.readme and records:
-    md = (analysis.markdown_table(speed.drop(columns=["command", "µs per neuron-read"]))
+    md = (analysis.markdown_table(speed.drop(columns=["command", "µs per neuron-read", "load (1 min)"]))
           + "\n\n" + analysis.markdown_table(accuracy))
     if len(training):
         md += ("\n\n" + analysis.markdown_table(training)

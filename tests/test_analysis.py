@@ -118,3 +118,11 @@ def test_readme_blocks_are_replaced_between_their_own_markers_only(tmp_path):
     assert not analysis.replace_readme_block(readme, "missing", "x")  # no markers: nothing changes
     assert not analysis.replace_readme_block(tmp_path / "none.md", "ablations", "x")
     assert readme.read_text() == before
+
+
+def test_table_cells_are_readable_numbers():
+    from neurodream.analysis import format_number, markdown_table
+
+    assert [format_number(v) for v in (2000.0, 10, 0.0019531, -0.2864, 59.5, 1234.56, float("nan"), None, "a")] == \
+        ["2000", "10", "0.00195", "-0.286", "59.5", "1235", "", "", "a"]
+    assert markdown_table(pd.DataFrame({"x": [2000.0, np.nan]})).splitlines()[2:] == ["| 2000 |", "|  |"]
