@@ -48,7 +48,7 @@ from neurodream import baseline_fit
 from neurodream.chip import Calibration
 from neurodream.emulator_study import matched_model_pulse
 from neurodream.outputs import notebook_outputs
-from neurodream.plotting import CONDITION_COLOURS, category_colours, legend_outside, save, use_style
+from neurodream.plotting import CONDITION_COLOURS, QUALITATIVE, legend_outside, save, use_style
 from neurodream.pong import random_states
 from neurodream.sweep import run_settings, run_study
 
@@ -101,13 +101,27 @@ pub = published.groupby("games").mean_return.agg(["mean", "std"])
 fig, ax = plt.subplots(figsize=(9, 4.8))
 ax.fill_between(pub.index, pub["mean"] - pub["std"], pub["mean"] + pub["std"], color="0.8", label="published ± 1 SD")
 ax.plot(pub.index, pub["mean"], color="k", lw=2, label="published mean (10 hardware runs)")
-colours = category_colours(list(settings))
+# the chosen candidate in the baseline's blue (as the emulated baseline below), the others in distinct
+# colours that are neither black (the published mean) nor close to that blue
+others = [c for c in QUALITATIVE if c not in ("#000000", "#56b4e9")]
+colours = {chosen.setting: CONDITION_COLOURS["baseline"],
+           **dict(zip([name for name in settings if name != chosen.setting], others))}
+
+
+def pulse_label(setting: str) -> str:
+    """'agent pulse 5,45' -> 'pulse bias (coarse 5, fine 45)' (the agent cores' PULSE_PWLK_P)."""
+    coarse, fine = setting.rsplit(" ", 1)[-1].split(",")
+    return f"pulse bias (coarse {coarse}, fine {fine})"
+
+
 for label, runs in table.groupby("setting", sort=False):
     m = baseline_fit.block_means(runs).groupby("games").mean_return.mean()
-    ax.plot(m.index, m.values, color=colours[label], lw=2.5 if label == chosen.setting else 1.2,
-            label=f"{label}{' (chosen)' if label == chosen.setting else ''}")
+    is_chosen = label == chosen.setting
+    ax.plot(m.index, m.values, color=colours[label], lw=2.8 if is_chosen else 1.2, zorder=3 if is_chosen else 2,
+            label=f"{pulse_label(label)}{', chosen' if is_chosen else ''}")
 ax.set(xlabel="games played", ylabel="mean return per game\n(50-game blocks, mean over runs)",
-       title=f"Baseline against the published curves, {seeds} runs per candidate")
+       title=f"Baseline against the published curves, {seeds} runs per candidate\n"
+             "(candidates: the agent's synaptic pulse bias; a larger fine value gives a shorter pulse)")
 legend_outside(fig)
 save(fig, "00_calibration_search", OUT)
 

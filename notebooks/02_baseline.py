@@ -75,7 +75,8 @@ save(fig, "02_baseline_learning", OUT)
 # ## What the chip does during a game
 # Agent spikes for the first 30 steps of a game, and how many spikes each read gives: the readout sees
 # only these counts. Each read spans the host time, while the previous step's stimulus plays on
-# (a train's second spike can fall there), then the wait after the new upload (dotted lines).
+# (a train's second spike can fall there), then the wait after the new upload (pink dotted lines; grey
+# solid lines: reads).
 
 # %%
 cfg0 = configs[0]
@@ -85,10 +86,11 @@ fig, axes = plt.subplots(2, 1, figsize=(12, 5), sharex=True, height_ratios=[3, 1
 read_ms = cfg0.wait_ms + cfg0.host_ms
 axes[0].scatter(raster.time_s * 1e3, raster.neuron, s=4, color="k")
 for k in range(len(first) + 1):
-    axes[0].axvline(k * read_ms, color="grey", lw=0.4, ls="--")
-    axes[0].axvline(k * read_ms + cfg0.host_ms, color="grey", lw=0.4, ls=":")
+    axes[0].axvline(k * read_ms, color="0.6", lw=0.8, ls="-", zorder=0)
+    axes[0].axvline(k * read_ms + cfg0.host_ms, color="#cc78bc", lw=1.1, ls=":", zorder=0)
 axes[0].set(ylabel="agent neuron", ylim=(-5, 515),
-            title=f"Agent spikes in the first 30 steps of a game (run seed {cfg0.seed}; dashed: reads, dotted: uploads)")
+            title=f"Agent spikes in the first 30 steps of a game (run seed {cfg0.seed}; "
+                  "grey solid lines: reads, pink dotted lines: uploads)")
 per_step = raster.groupby("step").size().reindex(range(len(first)), fill_value=0)
 axes[1].bar(per_step.index * read_ms + read_ms / 2, per_step.values, width=0.8 * read_ms)
 axes[1].set(xlabel="chip time (ms)", ylabel="spikes per read")
@@ -105,12 +107,12 @@ if final_J is not None:
     games_played[f"after {games} games"] = play_game(cfg0, final_J, steps=100)
 fig, axes = plt.subplots(1, len(games_played), figsize=(6 * len(games_played), 3.8), squeeze=False)
 for ax, (label, g) in zip(axes[0], games_played.items()):
-    ax.plot(g.step, g.ball_y, label="ball y")
-    ax.plot(g.step, g.player_y, label="agent paddle y")
-    ax.plot(g.step, g.cpu_y, label="CPU paddle y", alpha=0.6)
+    ax.plot(g.step, g.ball_y, color="#0173b2", lw=1.8, label="ball y")
+    ax.plot(g.step, g.player_y, color="#de8f05", lw=1.8, label="agent paddle y")
+    ax.plot(g.step, g.cpu_y, color="0.45", lw=1.4, ls="--", label="CPU paddle y")
     for s in g.step[g.reward != 0]:
         lost = g.reward[s] < 0
-        ax.axvline(s, color="#d55e00" if lost else "k", lw=1.5, ls="--" if lost else "-",
+        ax.axvline(s, color="#c00000" if lost else "k", lw=1.5, ls=(0, (1.5, 1.5)) if lost else "-",
                    label="point lost" if lost else "point won")
     ax.set(xlabel="step", ylabel="RAM position (0-255;\nup is the top of the screen)",
            title=f"{label}: return {g.reward.sum():+.0f}")

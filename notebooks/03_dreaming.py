@@ -59,8 +59,9 @@ for ax, col, label in ((axes[0], "model_state_error", "state-change error (RAM u
     ax.plot(err.index, err.values, color=CONDITION_COLOURS["dreaming"], alpha=0.5)
     ax.set(xlabel="games played", ylabel=label, title=label.split(" (")[0] + " (per run)")
 spk = blocks.groupby(["seed", "block"])[["agent_spikes_per_step", "model_spikes_per_step"]].mean().groupby("block").mean()
-axes[2].plot(spk.index, spk.agent_spikes_per_step, label="agent")
-axes[2].plot(spk.index, spk.model_spikes_per_step, label="world model")
+# black and green: blue and orange stand for the baseline and the dreaming condition in every figure
+axes[2].plot(spk.index, spk.agent_spikes_per_step, color="k", label="agent")
+axes[2].plot(spk.index, spk.model_spikes_per_step, color=QUALITATIVE[0], ls="--", label="world model")
 axes[2].set(xlabel="games played", ylabel="spikes per step\n(510 neurons, both windows)",
             title="activity (mean over runs)")
 axes[2].legend()
@@ -96,12 +97,15 @@ TARGET_NAMES = {"d_ball_x": "Δ ball x", "d_ball_y": "Δ ball y", "d_cpu_y": "Δ
                 "d_player_y": "Δ agent paddle y", "reward_trace": "reward trace"}
 MODEL_NAMES = {"paper": "'paper' (released wiring)", "corrected": "'corrected' (sees the action)",
                "corrected_action1000": "'corrected', action activity 1000"}
-fig, axes = plt.subplots(1, len(variants), figsize=(17, 4.2), sharey=True)
+fig, axes = plt.subplots(1, len(variants), figsize=(17, 5), sharey=True)
+# every bar inside the axes (a poor predictor can score far below 0), 0 and 1 always shown
+span = max(1.0, 1.0 - min(-0.5, skill.r2.min()))
+ylim = (min(-0.5, skill.r2.min() - 0.05 * span), max(1.0, skill.r2.max()) + 0.05 * span)
 for ax, (name, g) in zip(axes, skill.groupby("world_model", sort=False)):
     pivot = g.pivot(index="target", columns="predictor", values="r2").loc[g.target.unique(), g.predictor.unique()]
     pivot.rename(index=TARGET_NAMES).plot.bar(ax=ax, legend=False, rot=30, color=QUALITATIVE[:pivot.shape[1]])
     ax.axhline(0, color="k", lw=0.8)
-    ax.set(title=f"world model {MODEL_NAMES.get(name, name)}", xlabel="", ylabel="held-out R²", ylim=(-0.5, 1))
+    ax.set(title=f"world model {MODEL_NAMES.get(name, name)}", xlabel="", ylabel="held-out R²", ylim=ylim)
 legend_outside(fig, axes[:1], ncols=4)
 fig.suptitle(f"What the world model predicts (R² on the later half of the steps; 1 = perfect, 0 = no better than "
              f"the mean): seed 0, {3 if quick else skill_games} games")
@@ -122,19 +126,29 @@ saved = load_run(run_path(cfg0, DATA)).attrs
 both = dream_beside_real(cfg0, saved["policy_J"], saved["model_W"], steps=50)
 real, dream = both[both.kind == "real"], both[both.kind == "dream"]
 STATE_LABELS = {"ball_x": "ball x", "ball_y": "ball y", "cpu_y": "CPU paddle y", "player_y": "agent paddle y"}
-fig, axes = plt.subplots(1, 5, figsize=(19, 4))
+fig, axes = plt.subplots(1, 5, figsize=(20, 4.2), width_ratios=(1, 1, 1, 1, 1.5))
 for ax, name in zip(axes[:4], STATE_NAMES):
     ax.scatter(real[f"real_d{name}"], real[f"pred_d{name}"], s=10)
     lim = max(1.0, np.abs(real[[f"real_d{name}", f"pred_d{name}"]].to_numpy()).max())
     ax.plot([-lim, lim], [-lim, lim], color="grey", lw=0.8)
-    ax.set(xlabel=f"real change per step (RAM units)", ylabel="predicted change" if name == STATE_NAMES[0] else "",
+    ax.set(xlabel="real change per step (RAM units)",
+           ylabel="predicted change per step\n(RAM units)" if name == STATE_NAMES[0] else "",
            title=STATE_LABELS[name])
-axes[4].plot(real.step, real.ball_y, color="#0173b2", label="ball y, real")
-axes[4].plot(dream.step, dream.ball_y, "--", color="#0173b2", label="ball y, dreamt")
-axes[4].plot(real.step, real.player_y, color="#029e73", label="agent paddle y, real")
-axes[4].plot(dream.step, dream.player_y, "--", color="#029e73", label="agent paddle y, dreamt")
-axes[4].set(xlabel="step", ylabel="RAM position", title="real game vs dream")
-axes[4].legend(fontsize=8)
+pos = axes[4]
+pos.plot(real.step, real.ball_y, color="#0173b2", label="ball y, real")
+pos.plot(dream.step, dream.ball_y, "--", color="#0173b2", label="ball y, dreamt")
+pos.plot(real.step, real.player_y, color="#029e73", label="agent paddle y, real")
+pos.plot(dream.step, dream.player_y, "--", color="#029e73", label="agent paddle y, dreamt")
+# the screen is RAM 0-255: shade what lies outside it (a dreamt position can leave it)
+shown = pd.concat([real[["ball_y", "player_y"]], dream[["ball_y", "player_y"]]]).to_numpy()
+low, high = min(-15.0, np.nanmin(shown) - 15), max(270.0, np.nanmax(shown) + 15)
+pos.axhspan(low, 0, color="0.88", lw=0, zorder=0, label="off the screen (outside RAM 0-255)")
+pos.axhspan(255, high, color="0.88", lw=0, zorder=0)
+for edge in (0, 255):
+    pos.axhline(edge, color="0.5", lw=0.8, zorder=1)
+pos.set(xlabel="step", ylabel="RAM position (0-255;\nup is the top of the screen)", ylim=(high, low),
+        title="real game vs dream")  # inverted, as in notebook 02's game figure
+pos.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.suptitle("Run 0's final world model: one-step predictions during a real game (grey: perfect), and a dream "
              "from the same start")
 save(fig, "03_dream_vs_real", OUT)

@@ -50,6 +50,7 @@ COMMITTED_PARAMETERS = [
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Patch
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 import pandas as pd
 
@@ -83,6 +84,11 @@ if design == "paper":
     label = f"{label}_paperdesign"
 elif design != "per_seed":
     raise ValueError(f"design = {design!r}: 'per_seed' or 'paper'")
+# the same in plain words, for the figures' titles
+described = {"paper": "released wiring", "corrected": "world model that sees the action"}.get(fidelity, fidelity)
+if action_activity != ACTION_ACTIVITY:
+    described += f", action activity {action_activity:g}"
+described += ", paper's design: one network per condition" if design == "paper" else ", one network per run"
 # fidelity only concerns the world model: the baseline has none, so its runs are the paper-mode ones
 _, base = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs, **setup["baseline"])
 _, dream = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs, **model_fields, **setup["dreaming"])
@@ -98,29 +104,40 @@ pub = published_curves().rename(columns={"run": "seed", "mean_return": "return"}
 pub_bands = analysis.curve_bands(analysis.smooth_block_means(pub.assign(condition="published baseline")))
 fig, (ax, ax_e) = plt.subplots(1, 2, figsize=(14, 5.2), width_ratios=(3, 2))
 pb = pub_bands
-ax.fill_between(pb.game, pb["mean"] - pb.sd, pb["mean"] + pb.sd, color="0.85", label="published baseline: mean ± SD (10 hardware runs)")
-ax.plot(pb.game, pb["mean"], color="0.35", lw=1.5)
+# bands kept faint, each with its edges drawn as thin lines, so that overlapping bands stay apart; a
+# legend entry shows a band with its mean line
+handles = {}
+# the published band unfilled (its edges dashed), so that it does not tint the two conditions' bands
+for edge in (pb["mean"] - pb.sd, pb["mean"] + pb.sd):
+    ax.plot(pb.game, edge, color="0.4", lw=1.0, ls=(0, (4, 2)))
+pub_band = Patch(facecolor="none", edgecolor="0.4", lw=1.0, ls=(0, (4, 2)))
+pub_line, = ax.plot(pb.game, pb["mean"], color="0.3", lw=1.8)
+handles["published baseline: mean ± SD (10 hardware runs)"] = (pub_band, pub_line)
 for cond, b in bands.groupby("condition"):
     c = CONDITION_COLOURS[cond]
-    ax.plot(b.game, b["mean"], color=c, lw=2, label=f"{cond}: mean ± SD ({runs[cond]} runs)")
-    ax.fill_between(b.game, b["mean"] - b.sd.fillna(0), b["mean"] + b.sd.fillna(0), color=c, alpha=0.2)
-    ax.plot(b.game, b.p80, color=c, ls="--", lw=1, label=f"{cond}: 80th percentile")
+    lo, hi = b["mean"] - b.sd.fillna(0), b["mean"] + b.sd.fillna(0)
+    band = ax.fill_between(b.game, lo, hi, color=c, alpha=0.12, lw=0)
+    for edge in (lo, hi):
+        ax.plot(b.game, edge, color=c, lw=0.8, alpha=0.8)
+    line, = ax.plot(b.game, b["mean"], color=c, lw=2.2)
+    handles[f"{cond}: mean ± SD ({runs[cond]} runs)"] = (band, line)
+    handles[f"{cond}: 80th percentile"], = ax.plot(b.game, b.p80, color=c, ls=(0, (2, 1.5)), lw=1.2)
 for k, cond in enumerate(("baseline", "dreaming")):  # the published final values, at the last block
     m, sd = analysis.PUBLISHED[("final_mean", cond)], analysis.PUBLISHED[("final_sd", cond)]
-    ax.errorbar(2000 + 30 + 40 * k, m, yerr=sd, fmt="s", color=CONDITION_COLOURS[cond], mfc="white", capsize=4,
-                label=f"published final, {cond}: {m:+.2f} ± {sd:.2f}")
-ax.axhline(random_mean, ls=":", color="k", label="random policy")
+    handles[f"published final, {cond}: {m:+.2f} ± {sd:.2f}"] = ax.errorbar(
+        2000 + 30 + 40 * k, m, yerr=sd, fmt="s", color=CONDITION_COLOURS[cond], mfc="white", capsize=4)
+handles["random policy"] = ax.axhline(random_mean, ls=":", color="k")
 ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
-       title=f"Dreaming vs no dreaming, world model '{label}', {games} games per run")
+       title=f"Dreaming vs no dreaming, {games} games per run\n({described})")
 per_block = table.assign(block=(table.game // 50 + 1) * 50).groupby(["condition", "seed", "block"]).policy_entropy.mean()
 for cond, g in per_block.groupby("condition"):
     e = g.groupby("block").agg(["mean", "std"])
     ax_e.plot(e.index, e["mean"], color=CONDITION_COLOURS[cond], lw=2)
     ax_e.fill_between(e.index, e["mean"] - e["std"], e["mean"] + e["std"], color=CONDITION_COLOURS[cond], alpha=0.2)
-ax_e.axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
+handles["uniform policy (ln 3; right panel)"] = ax_e.axhline(np.log(3), ls=(0, (1, 3)), color="k")
 ax_e.set(xlabel="real games played", ylabel="policy entropy per step (nats)\n(mean ± SD over runs)",
          title="how random the policy still is")
-legend_outside(fig, ncols=3)
+fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=3)
 save(fig, f"04_main_comparison_{label}", OUT)
 
 # %% [markdown]
@@ -139,13 +156,12 @@ per = per.groupby(["condition", "block"]).mean().reset_index()
 fig, ax0 = plt.subplots(figsize=(7, 3.8))
 for cond, g in per.groupby("condition"):
     ax0.plot(g.block, g.agent_spikes_per_step, color=CONDITION_COLOURS[cond], label=cond)
-ax0.set(xlabel="real games played", ylabel="agent spikes per read\n(510 neurons)", yscale="log",
-        title="agent input to the readout")
+ax0.set(xlabel="real games played", ylabel="agent spikes per read\n(510 neurons; log scale)", yscale="log",
+        title=f"Agent input to the readout, mean over runs\n({described})")
 ax0.yaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
 ax0.yaxis.set_major_formatter(FormatStrFormatter("%g"))
 ax0.yaxis.set_minor_formatter(NullFormatter())
 legend_outside(fig, ncols=3)
-fig.suptitle(f"Mean over runs, world model '{label}'")
 save(fig, f"04_agent_input_{label}", OUT)
 
 # %% [markdown]
@@ -170,15 +186,19 @@ save(fig, f"04_agent_input_{label}", OUT)
 # %%
 final = analysis.final_performance(table)
 mw = analysis.mann_whitney(final) if set(runs) == {"baseline", "dreaming"} else None
-fig, ax = plt.subplots(figsize=(5, 4))
+fig, ax = plt.subplots(figsize=(5.6, 4.6))
 for k, (cond, f) in enumerate(final.groupby("condition")):
-    ax.boxplot(f.final_return, positions=[k], widths=0.5, medianprops={"color": "k"})
-    ax.scatter([k] * len(f), f.final_return, color=CONDITION_COLOURS[cond], zorder=3)
+    ax.boxplot(f.final_return, positions=[k], widths=0.5, medianprops={"color": "k"}, showfliers=False)
+    # a fixed spread across the box, so that runs with the same final return do not hide each other
+    offsets = np.linspace(-0.2, 0.2, len(f)) if len(f) > 1 else np.zeros(1)
+    ax.scatter(k + offsets, f.sort_values("seed").final_return, color=CONDITION_COLOURS[cond], edgecolor="white",
+               lw=0.6, s=40, zorder=3)
 ax.axhline(random_mean, ls=":", color="k", lw=1, label="random policy")
-ax.legend(loc="upper right")
+legend_outside(fig, ncols=1)
 ax.set_xticks(range(final.condition.nunique()), sorted(final.condition.unique()))
 ax.set(ylabel=f"final return per run\n(mean of its last {analysis.FINAL_GAMES} games)",
-       title=f"final performance ({label})" + (f"\nMann–Whitney U = {mw['U']:.0f}, p = {mw['p']:.3g}" if mw else ""))
+       title=f"Final performance, one dot per run\n({described})"
+             + (f"\nMann–Whitney U = {mw['U']:.0f}, p = {mw['p']:.3g}" if mw else ""))
 save(fig, f"04_final_performance_{label}", OUT)
 final.groupby("condition")[["final_return", "final_entropy"]].agg(["mean", "std", "count"]).round(3)
 
@@ -203,7 +223,7 @@ for cond, b in analysis.curve_bands(analysis.learning_curves(three)).groupby("co
     ax.plot(b.game, b["mean"], color=colours[cond], lw=2, label=f"{cond} ({int(b.runs.max())} runs)")
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
 ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
-       title=f"Seeds 0-{control_seeds - 1}: dreams against the same setup without dreams ('{label}')")
+       title=f"Seeds 0-{control_seeds - 1}: dreams against the same setup without dreams\n({described})")
 legend_outside(fig, ncols=4)
 save(fig, f"04_dreams_vs_setup_{label}", OUT)
 per_seed.to_csv(OUT / f"04_dreams_vs_setup_{label}.csv")

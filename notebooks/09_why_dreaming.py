@@ -47,6 +47,8 @@ network_draws = 6  # baseline network draws of the false-positive study (10 read
 jobs = 2
 
 # %%
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -78,19 +80,31 @@ final[["arm", "seed", "final_return", "final_entropy"]].to_csv(OUT / "09_arms_fi
 per_seed = wd.final_by_seed(final)[arms]
 colours = category_colours(arms, {"baseline": CONDITION_COLOURS["baseline"], "dreaming": CONDITION_COLOURS["dreaming"],
                                   "dreaming_no_dreams": NO_DREAMS_COLOUR})
+
+
+def arm_label(arm: str) -> str:
+    """The arm's name in words, for legends and axes (the tables and CSVs keep the names)."""
+    return arm.replace("double_lr", "double learning rate").replace("_", " ")
+
+
 fig, ax = plt.subplots(figsize=(11, 4.8))
 x = np.arange(len(arms))
-for _, row in per_seed.iterrows():
-    ax.plot(x, row.values, color="0.75", lw=0.8, zorder=1)
+# each seed keeps one small horizontal offset in every arm, so that tied runs (e.g. at -2) stay visible
+# and the line joining a seed's runs passes through its own dots
+jitter = dict(zip(per_seed.index, np.linspace(-0.12, 0.12, len(per_seed)) if len(per_seed) > 1 else [0.0]))
+for seed, row in per_seed.iterrows():
+    ax.plot(x + jitter[seed], row.values, color="0.85", lw=0.8, zorder=1)
 for k, arm in enumerate(arms):
-    ax.scatter(np.full(per_seed[arm].size, k), per_seed[arm], color=colours[arm], zorder=2, s=22)
-    ax.errorbar(k + 0.18, per_seed[arm].mean(), yerr=per_seed[arm].std(ddof=1), fmt="D", color="k", ms=5, capsize=3, zorder=3)
+    ax.scatter(k + per_seed.index.map(jitter).to_numpy(), per_seed[arm], color=colours[arm], zorder=2, s=22)
+    ax.errorbar(k + 0.25, per_seed[arm].mean(), yerr=per_seed[arm].std(ddof=1), fmt="D", color="k", mfc="white",
+                mec="k", mew=1.3, ms=6, capsize=3, zorder=3)
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
 ax.axhline(0.36, ls="--", color=CONDITION_COLOURS["dreaming"], lw=1, label="published dreaming (+0.36)")
 ax.axhline(-0.24, ls="--", color=CONDITION_COLOURS["baseline"], lw=1, label="published baseline (−0.24)")
-ax.set_xticks(x, [a.replace("_", "\n") for a in arms])
+ax.set_xticks(x, [textwrap.fill(arm_label(a), 12) for a in arms])
 ax.set(ylabel="final return\n(mean of the last 50 games)",
-       title=f"Final return per arm: dots are runs, grey lines join a seed's runs, diamonds mean ± SD ({seeds} seeds)")
+       title=f"Final return per arm: dots are runs, light grey lines join a seed's runs, white diamonds mean ± SD "
+             f"({seeds} seeds)")
 legend_outside(fig)
 save(fig, "09_arms_final", OUT)
 
@@ -129,7 +143,8 @@ bands = analysis.curve_bands(curves)
 fig, ax = plt.subplots(figsize=(10, 5))
 for arm in arms:
     b = bands[bands.setting == arm]
-    ax.plot(b.game, b["mean"], color=colours[arm], lw=2.5 if arm in ("baseline", "dreaming") else 1.3, label=arm)
+    ax.plot(b.game, b["mean"], color=colours[arm], lw=2.5 if arm in ("baseline", "dreaming") else 1.3,
+            label=arm_label(arm))
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
 ax.set(xlabel="real games played", ylabel="mean return per game\n(50-game blocks, smoothed; mean over seeds)",
        title="Learning curves of the arms")
