@@ -235,7 +235,8 @@ sentences = [
     f"per condition, one chip) {fmt(paper_final[paper_final.condition == 'dreaming'])} against "
     f"{fmt(paper_final[paper_final.condition == 'baseline'])} (U = {mw_paper['U']:.0f}, p = {mw_paper['p']:.2g}). "
     f"Published: {pub['dreaming'][0]:+.2f} ± {pub['dreaming'][1]:.2f} against {pub['baseline'][0]:+.2f} ± "
-    f"{pub['baseline'][1]:.2f} (U = 83, p = 0.007).",
+    f"{pub['baseline'][1]:.2f} (U = {analysis.PUBLISHED[('mann_whitney_U', 'dreaming>baseline')]:.0f}, "
+    f"p = {analysis.PUBLISHED[('mann_whitney_p', 'dreaming>baseline')]:.2g}).",
     ("**No cause is established by the arms.** " if not len(significant) else "**The arms.** ")
     + f"Seed by seed ({seeds} paired seeds), "
     + (f"{len(significant)} of {len(paired)} comparisons reach a two-sided Wilcoxon p below 0.05"
