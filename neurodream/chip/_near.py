@@ -168,8 +168,6 @@ def near_window(i, t0, t1, h_max, p, c, mem, syn, drive, nact, conn_mult, ev_tim
     failed = False
     while t < t1:
         k_next, words = volley(k, ev_hi, t, ev_time, ev_conn, conn_mult)
-        if words < 0.0:
-            break
         t_end = ev_time[k_next] if k_next < ev_hi else t1
         t_n_before, i_n_before = t_n, i_n
         pulse_q = 0.0

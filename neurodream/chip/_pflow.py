@@ -338,8 +338,7 @@ def volley(k, ev_hi, t, ev_time, ev_conn, conn_mult):
     ``(first event after them, words)``. A connection that appears more than once at ``t`` (a
     repeated program's wrap: its last event and the replayed first one at the same time) counts
     once: its pulse extender is retriggered at the instant it starts, which changes nothing, as in
-    the reference engine's ``start_pulse``. ``words = -1`` is never returned now; callers keep
-    the check."""
+    the reference engine's ``start_pulse``."""
     k_next = k
     words = 0.0
     while k_next < ev_hi and ev_time[k_next] <= t:
@@ -438,8 +437,6 @@ def pflow_window(i, t0, t1, p, c, mem, syn, drive, nact, conn_end, conn_mult, in
     k = ev_lo
     while t < t1:
         k_next, words = volley(k, ev_hi, t, ev_time, ev_conn, conn_mult)
-        if words < 0.0:
-            break
         t_end = ev_time[k_next] if k_next < ev_hi else t1
         refractory_end = mem[i, M_REF]
         if refractory_end > t and refractory_end < t_end:
