@@ -2,7 +2,7 @@
 
 Each equation is written once here, with its reference; the kernels call these functions.
 
-DPI synapse (Bartolozzi & Indiveri 2007, eq. S2 of ``dynapse1.md``), output current ``I``, input
+DPI synapse (Bartolozzi & Indiveri 2007; docs/chip_model.md), output current ``I``, input
 (weight) current ``I_in`` during a pulse::
 
     tau (1 + I_th / I) dI/dt + I + I_th = (I_th / I_tau) I_in,        tau = C U_T / (kappa I_tau)
