@@ -2,8 +2,10 @@
 
 ``python -m neurodream train --condition dreaming --seed 0 --games 2000 --out data``: one run;
 ``python -m neurodream sweep --conditions baseline dreaming --seeds 0-9 --games 2000 --jobs 2``: many,
-cached in ``--out`` and resumable (``--scheduler tcp://host:8786`` sends them to a Dask cluster).
-Both take ``--set FIELD=VALUE ...`` for any other :class:`~neurodream.training.TrainConfig` field,
+cached in ``--out`` and resumable (``--scheduler tcp://host:8786`` sends them to a Dask cluster);
+``python -m neurodream rerun --conditions dreaming --seeds 0-9 --code 842c514161ef2ead --replace``: the
+committed files of those runs recomputed with today's code and compared with them (:mod:`neurodream.rerun`).
+``train`` and ``sweep`` both take ``--set FIELD=VALUE ...`` for any other :class:`~neurodream.training.TrainConfig` field,
 e.g. ``--fidelity corrected --set action_activity=1000`` or ``--set dream_steps=0``; each value is
 converted by its field's type. A bad value stops the command before any work with a one-line
 message and exit status 2.
@@ -162,6 +164,18 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="data", help="folder of the result files (created if missing)")
 
 
+def _add_runs(p: argparse.ArgumentParser) -> None:
+    """The options that name a sweep's runs (and how many run at once), shared by sweep and rerun."""
+    p.add_argument("--conditions", nargs="+", choices=["baseline", "dreaming"], default=["baseline", "dreaming"],
+                   help="training conditions")
+    p.add_argument("--seeds", type=parse_seeds, default="0-9", help="seeds, a range like 0-9 or a list like 0,3,5")
+    p.add_argument("--wait-ms", type=_field_option("wait_ms"), nargs="+", default=[10.0],
+                   help="ms per network step, one or more")
+    p.add_argument("--jobs", type=_jobs, default=-1, help="parallel local runs (-1: one per core)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the runs to compute and the estimate of their cost, compute nothing")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``neurodream`` command line (subcommands ``train`` and ``sweep``)."""
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -173,16 +187,19 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--wait-ms", type=_field_option("wait_ms"), default=10.0, help="ms per network step")
     _add_common(tr)
     sw = sub.add_parser("sweep", help="many runs in parallel, one cached file per run", formatter_class=fmt)
-    sw.add_argument("--conditions", nargs="+", choices=["baseline", "dreaming"], default=["baseline", "dreaming"],
-                    help="training conditions")
-    sw.add_argument("--seeds", type=parse_seeds, default="0-9", help="seeds, a range like 0-9 or a list like 0,3,5")
-    sw.add_argument("--wait-ms", type=_field_option("wait_ms"), nargs="+", default=[10.0],
-                    help="ms per network step, one or more")
-    sw.add_argument("--jobs", type=_jobs, default=-1, help="parallel local runs (-1: one per core)")
+    _add_runs(sw)
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) instead of local cores")
-    sw.add_argument("--dry-run", action="store_true",
-                    help="list the missing runs and the estimate of their cost, compute nothing")
     _add_common(sw)
+    rr = sub.add_parser("rerun", formatter_class=fmt,
+                        help="recompute the committed files of a sweep's runs with today's code and compare them")
+    _add_runs(rr)
+    rr.set_defaults(jobs=2)
+    rr.add_argument("--code", nargs="+", default=None,
+                    help="recompute only the files made by these code fingerprints (the 'code' field of a run file)")
+    rr.add_argument("--scratch", default=None, help="folder of the new runs (default: rerun/ inside --out)")
+    rr.add_argument("--report", default=None, help="CSV file for the comparison, one row per run")
+    rr.add_argument("--replace", action="store_true", help="move each new run file over the committed one")
+    _add_common(rr)
     return parser
 
 
@@ -193,7 +210,7 @@ def main(argv=None) -> None:
     command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
     try:
         fields = {"fidelity": args.fidelity, **parse_fields(args.set)}
-        if args.command == "sweep":
+        if args.command in ("sweep", "rerun"):
             from .sweep import grid
 
             configs = grid(conditions=args.conditions, seeds=args.seeds, wait_ms=args.wait_ms,
@@ -207,7 +224,9 @@ def main(argv=None) -> None:
     except (ValueError, argparse.ArgumentTypeError) as err:
         command.error(str(err))
     _note_if_no_learning(configs, command)
-    if args.command == "sweep":
+    if args.command == "rerun":
+        _rerun(configs, args, command)
+    elif args.command == "sweep":
         _sweep(configs, args, command)
     else:
         _train(configs[0], args)
@@ -245,6 +264,25 @@ def _sweep(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
     last = table[table.game >= args.games - 50].groupby(["condition", "wait_ms", "seed"])["return"].mean()
     print("mean return of the last 50 games (mean +- SD over seeds):")
     print(last.groupby(["condition", "wait_ms"]).agg(["mean", "std", "count"]).to_string())
+
+
+def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
+    from .rerun import rerun, summary
+    from .training import run_path
+
+    paths = [run_path(c, args.out) for c in configs]
+    missing = [p.name for p in paths if not p.exists()]
+    if missing:
+        command.error(f"{len(missing)} of the {len(paths)} runs asked for have no file in {args.out} "
+                      f"(e.g. {missing[0]}): rerun recomputes committed runs, sweep computes new ones")
+    try:
+        table = rerun(paths, codes=args.code, scratch=args.scratch, n_jobs=args.jobs, replace=args.replace,
+                      dry_run=args.dry_run, report=args.report)
+    except ValueError as err:  # refused before any run started (a file that is not a run, two folders)
+        command.error(str(err))
+    if len(table):
+        print(table.to_string(index=False))
+        print(summary(table))
 
 
 def _train(cfg, args: argparse.Namespace) -> None:

@@ -169,18 +169,19 @@ def estimate_cost(configs: Sequence[TrainConfig], walls: pd.DataFrame) -> pd.Dat
 
 
 def describe_cost(missing: Sequence[TrainConfig], asked: int, out_dir: Path | str, *, n_jobs: int = -1,
-                  scheduler: str | None = None, dry_run: bool = False) -> str:
+                  scheduler: str | None = None, dry_run: bool = False, speed_dir: Path | str | None = None) -> str:
     """What a sweep is about to compute: how many of the ``asked`` runs are missing in ``out_dir``,
-    their estimated cost (:func:`estimate_cost` on the folder's measured speed) and, for a dry run,
-    each missing run."""
+    their estimated cost (:func:`estimate_cost` on the measured speed of the runs in ``speed_dir``,
+    by default ``out_dir``) and, for a dry run, each missing run."""
     lines = [f"{len(missing)} of {asked} runs missing in {out_dir}"]
     if missing:
-        est = estimate_cost(missing, measured_speed(out_dir))
+        est = estimate_cost(missing, measured_speed(out_dir if speed_dir is None else speed_dir))
         hours = est.seconds.sum() / 3600
         workers = _workers(n_jobs, len(missing)) if scheduler is None else None
         parallel = f", about {hours / workers:.2g} h on {workers} parallel jobs" if workers else ""
+        source = "the folder" if speed_dir is None else str(speed_dir)
         lines[0] += (f": estimate {hours:.2g} h of compute on one core{parallel} (from the wall time per "
-                     "game of the runs already in the folder; runs resumed from a checkpoint take less)")
+                     f"game of the runs already in {source}; runs resumed from a checkpoint take less)")
     if dry_run:
         lines[0] += "; dry run, nothing computed"
         if missing:
@@ -198,12 +199,13 @@ def _workers(n_jobs: int, runs: int) -> int:
 
 
 def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_jobs: int = -1,
-          scheduler: str | None = None, progress: bool = True, dry_run: bool = False) -> list[Path]:
+          scheduler: str | None = None, progress: bool = True, dry_run: bool = False,
+          speed_dir: Path | str | None = None) -> list[Path]:
     """Run every config not yet on disk, ``n_jobs`` at a time on local cores (joblib), or on the Dask
     cluster at ``scheduler`` (e.g. ``"tcp://host:8786"``); returns the result files in config order.
 
     Before computing it prints how many runs are missing and an estimate of their cost
-    (:func:`estimate_cost`). With ``dry_run`` it also lists them and computes nothing; it then
+    (:func:`estimate_cost`, from the measured speed of the runs in ``speed_dir``, by default ``out_dir``). With ``dry_run`` it also lists them and computes nothing; it then
     returns the files of the missing runs only."""
     configs = list(configs)
     names = [run_path(c, out_dir).name for c in configs]
@@ -211,7 +213,8 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
         raise ValueError("the sweep lists the same config twice")
     todo = [c for c in configs if not cached(c, out_dir)]
     if todo or dry_run:
-        print(describe_cost(todo, len(configs), out_dir, n_jobs=n_jobs, scheduler=scheduler, dry_run=dry_run),
+        print(describe_cost(todo, len(configs), out_dir, n_jobs=n_jobs, scheduler=scheduler, dry_run=dry_run,
+                            speed_dir=speed_dir),
               flush=True)
     if dry_run:
         return [run_path(c, out_dir) for c in todo]

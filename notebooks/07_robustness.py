@@ -56,7 +56,8 @@ from neurodream.sweep import run_settings
 from neurodream.training import agent_pulse_calibration
 
 use_style()
-OUT = notebook_outputs("07_robustness", globals()).figures
+WHERE = notebook_outputs("07_robustness", globals())
+OUT = WHERE.figures
 if quick:
     seeds, games = 1, 3
 DEFAULT = "CV 20 % (default)"
@@ -103,7 +104,7 @@ random_mean, _ = analysis.random_policy_return(games=20 if quick else 100)
 fig = setting_curves(bands, mismatch, f"Device mismatch, same biases (paper fidelity, released loop, {games} games per run)",
                      colours=colours, random_mean=random_mean)
 save(fig, "07_mismatch", OUT)
-fig = setting_curves(bands, matched_settings, "Device mismatch, agent pulse re-matched to the default chip's activity "
+fig = setting_curves(bands, matched_settings, "Device mismatch, agent pulse re-matched to the default chip's activity\n"
                      f"(paper fidelity, released loop, {games} games per run)", colours=colours, random_mean=random_mean)
 save(fig, "07_mismatch_matched", OUT)
 fig = setting_curves(bands, timing, f"Input spike timing (mismatch CV 20 %, {games} games per run)",
@@ -163,3 +164,24 @@ paired = pd.DataFrame(rows)
 if not quick:
     paired.to_csv(OUT / "07_robustness_paired.csv", index=False)
 paired.round(3)
+
+# %% [markdown]
+# The same, as the README shows it (a run with the committed parameters writes it between the
+# README's `robustness` markers): each setting's final return, its agent's input before learning,
+# and its difference from the default chip on the same seeds.
+
+# %%
+against_default = {(r.condition, r.a): r for r in paired.itertuples()} if len(paired) else {}
+shown = []
+for r in summary.itertuples():
+    d = against_default.get((r.condition, str(r.setting)))
+    shown.append({
+        "setting": str(r.setting), "condition": r.condition, "runs": r.runs,
+        "final return (last 50 games)": f"{r.final_mean:+.2f} ± {r.final_sd:.2f}",
+        "agent spikes per step (first 50 games)": f"{regime.loc[(str(r.setting), r.condition), 'agent_spikes_per_step']:.2f}",
+        "minus the default, same seeds (Wilcoxon p)": "" if d is None else f"{d.mean_difference:+.2f} ({d.wilcoxon_p:.2g})",
+    })
+shown = pd.DataFrame(shown)
+if WHERE.readme:  # the committed parameters only
+    analysis.replace_readme_block(WHERE.readme, "robustness", analysis.markdown_table(shown))
+shown

@@ -1,0 +1,148 @@
+"""Committed runs recomputed with today's code and compared with the files they would replace.
+
+Every run file records the fingerprint of the code that made it (:func:`neurodream.code_fingerprint`).
+After a change that may alter the numbers (an engine fix), the runs made before it need not
+reproduce bit for bit. :func:`rerun` recomputes chosen run files into a scratch folder (a sweep:
+cached, checkpointed, resumable, two at a time or as asked), compares each new run with the
+committed one, game by game, and with ``replace`` puts the new file in the old one's place. The
+comparison says whether a run reproduced and, where not, from which game it diverged and how far
+apart the final returns are (both are valid emulations when both engines meet the accuracy
+benchmark; a divergence is the chaos of a learning loop, not an error).
+
+>>> from neurodream.sweep import grid
+>>> main_study = [run_path(c, "data") for c in grid(seeds=range(10), games=2000)]
+>>> report = rerun(main_study, codes=["842c514161ef2ead"], n_jobs=2, replace=True)   # doctest: +SKIP
+
+or ``python -m neurodream rerun --seeds 0-9 --code 842c514161ef2ead --replace`` (the options of
+``sweep`` name the runs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .atomic_file import write_atomically
+from .sweep import sweep
+from .training import TrainConfig, load_run, run_path
+
+TIMING_COLUMNS = ("wall_s",)
+"""Per-game columns that measure the machine, not the emulation: left out of the comparison."""
+FINAL_GAMES = 50
+"""Final return: mean return of a run's last this many games (the paper's measure)."""
+REPORT_COLUMNS = ("run", "made_by", "identical", "first_differing_game", "final_return_old",
+                  "final_return_new", "replaced")
+
+
+def select(paths: Sequence[Path | str], codes: Sequence[str] | None = None) -> list[Path]:
+    """The run files among ``paths`` made by one of ``codes`` (all of them when ``codes`` is None or
+    empty), in the order given. A path that is not a readable run file raises ``ValueError`` naming
+    it, before any work."""
+    chosen = []
+    for path in map(Path, paths):
+        table = load_run(path)  # ValueError naming the file when it is not a run
+        if path.name != run_path(TrainConfig(**table.attrs["config"]), ".").name:
+            raise ValueError(f"{path} is not named after its config ({run_path(TrainConfig(**table.attrs['config']), '.').name}): "
+                             "rename it or rerun its sweep")
+        if not codes or table.attrs["code"] in codes:
+            chosen.append(path)
+    return chosen
+
+
+def compare(old: pd.DataFrame, new: pd.DataFrame) -> dict:
+    """``old`` against ``new`` (two runs of one config, :func:`load_run`): ``identical`` when every
+    per-game column but :data:`TIMING_COLUMNS` and the final readout weights are equal (NaN equal to
+    NaN), else the first game whose row differs (``first_differing_game``; None when only the
+    weights differ); and both final returns (mean of the last :data:`FINAL_GAMES` games)."""
+    columns = sorted((set(old.columns) | set(new.columns)) - set(TIMING_COLUMNS))
+    first = None
+    if set(old.columns) != set(new.columns) or len(old) != len(new):
+        first = 0
+    else:
+        same = np.ones(len(old), dtype=bool)
+        for col in columns:
+            a, b = old[col].to_numpy(), new[col].to_numpy()
+            equal = a == b
+            if a.dtype.kind == "f" and b.dtype.kind == "f":
+                equal |= np.isnan(a) & np.isnan(b)
+            same &= equal
+        if not same.all():
+            first = int(old["game"].to_numpy()[np.argmin(same)])
+    weights_same = _same_nested(old.attrs.get("policy_J"), new.attrs.get("policy_J")) and \
+        _same_nested(old.attrs.get("model_W"), new.attrs.get("model_W"))
+    return {"identical": first is None and weights_same, "first_differing_game": first,
+            "final_return_old": float(old["return"].tail(FINAL_GAMES).mean()),
+            "final_return_new": float(new["return"].tail(FINAL_GAMES).mean())}
+
+
+def _same_nested(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return x.shape == y.shape and bool(np.all((x == y) | (np.isnan(x) & np.isnan(y))))
+
+
+def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, scratch: Path | str | None = None,
+          n_jobs: int = 2, replace: bool = False, dry_run: bool = False, report: Path | str | None = None,
+          progress: bool = True) -> pd.DataFrame:
+    """Recompute the run files ``paths`` made by one of ``codes`` (:func:`select`) into ``scratch``
+    (default: ``rerun/`` beside the first file), compare each with its committed file
+    (:func:`compare`) and, with ``replace``, move the new file over the old one. Returns one row per
+    run (:data:`REPORT_COLUMNS`), also written atomically as CSV to ``report`` when given.
+
+    The files must all lie in one folder. Before computing it prints how many runs are to be made
+    and their estimated cost (from the measured speed of the runs in that folder); ``dry_run``
+    also lists them, computes nothing and returns an empty report. Interrupted, the same call resumes: finished runs in
+    ``scratch`` are kept, unfinished ones go on from their checkpoints."""
+    chosen = select(paths, codes)
+    folders = {p.parent.resolve() for p in chosen}
+    if len(folders) > 1:
+        raise ValueError(f"the run files lie in {len(folders)} folders ({', '.join(sorted(map(str, folders)))}); "
+                         "give the files of one folder")
+    if not chosen:
+        print("no run file to recompute (none of the files given was made by the codes asked for)", flush=True)
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    home = chosen[0].parent
+    scratch = Path(scratch) if scratch is not None else home / "rerun"
+    olds = {p: load_run(p) for p in chosen}
+    configs = [TrainConfig(**olds[p].attrs["config"]) for p in chosen]
+    print(f"{len(configs)} committed runs to recompute into {scratch} and compare", flush=True)
+    # the estimate from the speed measured in the committed runs' folder (the scratch holds few runs)
+    sweep(configs, scratch, n_jobs=n_jobs, progress=progress, dry_run=dry_run, speed_dir=home)
+    if dry_run:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    rows = []
+    for path, cfg in zip(chosen, configs):
+        fresh = run_path(cfg, scratch)
+        row = {"run": path.stem, "made_by": olds[path].attrs["code"],
+               **compare(olds[path], load_run(fresh)), "replaced": False}
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    if report is not None:  # the comparison is saved before any committed file is replaced
+        write_atomically(Path(report), table.to_csv(index=False).encode())
+    if replace:
+        for k, (path, cfg) in enumerate(zip(chosen, configs)):
+            os.replace(run_path(cfg, scratch), path)
+            table.loc[k, "replaced"] = True
+        if report is not None:
+            write_atomically(Path(report), table.to_csv(index=False).encode())
+    return table
+
+
+def summary(table: pd.DataFrame) -> str:
+    """One line on a :func:`rerun` report: how many runs reproduced, where the others diverged
+    (median game) and the mean and largest change of their final returns."""
+    n, same = len(table), int(table.identical.sum())
+    line = f"{same} of {n} runs reproduced bit for bit"
+    differ = table[~table.identical.astype(bool)]
+    if len(differ):
+        change = (differ.final_return_new - differ.final_return_old)
+        games = differ.first_differing_game.dropna()
+        where = f", diverging from game {games.median():.0f} (median)" if len(games) else ""
+        line += (f"; {len(differ)} differ{where}; final return changed by {change.mean():+.2f} on average "
+                 f"(largest |change| {change.abs().max():.2f})")
+    return line

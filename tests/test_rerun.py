@@ -1,0 +1,109 @@
+"""Committed runs recomputed with today's code: reproduced runs are recognised, divergences located."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from neurodream import rerun as rr
+from neurodream import sweep as sw
+from neurodream.training import TrainConfig, load_run, run_path
+
+TINY = dict(games=3, awake_steps=5, dream_steps=3, learn_after_game=0)
+
+
+def _made_by(path, code):
+    """Pretend the run file at ``path`` was made by the code with fingerprint ``code``."""
+    payload = json.loads(path.read_text())
+    payload["code"] = code
+    path.write_text(json.dumps(payload))
+
+
+def test_a_run_of_today_s_code_reproduces_and_replaces_its_file(tmp_path):
+    cfg = TrainConfig(condition="dreaming", seed=1, **TINY)
+    path = sw.run_one(cfg, tmp_path)
+    _made_by(path, "old")
+    report = rr.rerun([path], codes=["old"], n_jobs=1, replace=True, report=tmp_path / "r.csv", progress=False)
+    assert report.run.tolist() == [path.stem] and report.made_by.tolist() == ["old"]
+    assert report.identical.tolist() == [True] and report.replaced.tolist() == [True]
+    assert report.first_differing_game.isna().all()
+    assert load_run(path).attrs["code"] != "old"  # the new file is in the old one's place
+    assert not run_path(cfg, tmp_path / "rerun").exists()
+    saved = pd.read_csv(tmp_path / "r.csv")
+    assert saved.identical.tolist() == [True] and saved.replaced.tolist() == [True]
+    assert rr.summary(report) == "1 of 1 runs reproduced bit for bit"
+
+
+def test_a_divergence_is_located_and_the_committed_file_kept_without_replace(tmp_path):
+    cfg = TrainConfig(condition="baseline", seed=0, **TINY)
+    path = sw.run_one(cfg, tmp_path)
+    payload = json.loads(path.read_text())
+    payload["code"] = "old"
+    payload["table"]["return"][2] += 1.0  # the committed run differs from game 2 on
+    path.write_text(json.dumps(payload))
+    report = rr.rerun([path], codes=["old"], n_jobs=1, progress=False)
+    row = report.iloc[0]
+    assert not row.identical and row.first_differing_game == 2 and not row.replaced
+    assert row.final_return_old == pytest.approx(row.final_return_new + 1.0 / 3)
+    assert load_run(path).attrs["code"] == "old"  # not replaced
+    assert "0 of 1 runs reproduced" in rr.summary(report) and "from game 2" in rr.summary(report)
+
+
+def test_weights_alone_make_a_run_differ():
+    table = pd.DataFrame({"game": [0, 1], "return": [0.0, 1.0], "wall_s": [1.0, 2.0]})
+    old, new = table.copy(), table.assign(wall_s=[5.0, 6.0])  # timing is not compared
+    old.attrs, new.attrs = {"policy_J": [[0.0, 1.0]], "model_W": None}, {"policy_J": [[0.0, 1.0]], "model_W": None}
+    assert rr.compare(old, new)["identical"]
+    new.attrs = {"policy_J": [[0.0, 1.5]], "model_W": None}
+    result = rr.compare(old, new)
+    assert not result["identical"] and result["first_differing_game"] is None
+
+
+def test_only_the_files_of_the_codes_asked_for_are_recomputed(tmp_path, monkeypatch):
+    path = sw.run_one(TrainConfig(condition="baseline", seed=0, **TINY), tmp_path)
+
+    def fail(*a, **k):
+        raise AssertionError("a run not asked for was recomputed")
+
+    monkeypatch.setattr(sw, "train", fail)
+    assert rr.rerun([path], codes=["another"], n_jobs=1, progress=False).empty
+
+
+def test_bad_files_are_named_before_any_work(tmp_path):
+    junk = tmp_path / "notes.json"
+    junk.write_text("{}")
+    with pytest.raises(ValueError, match="notes.json"):
+        rr.rerun([junk])
+    run = sw.run_one(TrainConfig(condition="baseline", seed=0, **TINY), tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    copy = other / run.name
+    copy.write_text(run.read_text())
+    with pytest.raises(ValueError, match="2 folders"):
+        rr.rerun([run, copy])
+    renamed = tmp_path / "renamed.json"
+    renamed.write_text(run.read_text())
+    with pytest.raises(ValueError, match="not named after its config"):
+        rr.rerun([renamed])
+
+
+def test_cli_rerun_refuses_runs_without_a_committed_file(tmp_path, capsys):
+    from neurodream.__main__ import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["rerun", "--conditions", "baseline", "--seeds", "0", "--games", "3", "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "1 of the 1 runs asked for have no file" in capsys.readouterr().err
+
+
+def test_a_dry_run_estimates_from_the_committed_folder_and_computes_nothing(tmp_path, capsys, monkeypatch):
+    path = sw.run_one(TrainConfig(condition="baseline", seed=0, **TINY), tmp_path)
+
+    def fail(*a, **k):
+        raise AssertionError("a dry run computed a run")
+
+    monkeypatch.setattr(sw, "train", fail)
+    assert rr.rerun([path], dry_run=True, progress=False).empty
+    out = capsys.readouterr().out
+    assert f"runs already in {tmp_path}" in out and "3 games x" in out and "(3 similar games)" in out
+    assert not (tmp_path / "rerun").exists()
