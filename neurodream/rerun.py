@@ -20,6 +20,7 @@ or ``python -m neurodream rerun --seeds 0-9 --code 842c514161ef2ead --replace`` 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -146,3 +147,22 @@ def summary(table: pd.DataFrame) -> str:
         line += (f"; {len(differ)} differ{where}; final return changed by {change.mean():+.2f} on average "
                  f"(largest |change| {change.abs().max():.2f})")
     return line
+
+
+RUN_NAME = re.compile(r"^(?P<condition>[a-z]+)_(?P<fidelity>[a-z]+)_wait(?P<wait_ms>[0-9.]+)_seed(?P<seed>\d+)_[0-9a-f]+$")
+"""A run's file name without ``.json`` (:func:`neurodream.training.run_path`)."""
+
+
+def final_returns(report: pd.DataFrame, which: str) -> pd.DataFrame:
+    """The final returns in a :func:`rerun` report, ``which`` = ``"old"`` (the committed files as they
+    were) or ``"new"`` (recomputed), with each run's condition and seed read from its name: columns
+    ``run, condition, seed, final_return`` (the input of :func:`neurodream.analysis.mann_whitney`)."""
+    if which not in ("old", "new"):
+        raise ValueError(f"which = {which!r}: expected 'old' or 'new'")
+    rows = []
+    for run, value in zip(report["run"], report[f"final_return_{which}"]):
+        m = RUN_NAME.match(str(run))
+        if m is None:
+            raise ValueError(f"{run!r} is not a run's name (<condition>_<fidelity>_wait<ms>_seed<N>_<hash>)")
+        rows.append({"run": run, "condition": m["condition"], "seed": int(m["seed"]), "final_return": float(value)})
+    return pd.DataFrame(rows, columns=["run", "condition", "seed", "final_return"])

@@ -107,3 +107,15 @@ def test_a_dry_run_estimates_from_the_committed_folder_and_computes_nothing(tmp_
     out = capsys.readouterr().out
     assert f"runs already in {tmp_path}" in out and "3 games x" in out and "(3 similar games)" in out
     assert not (tmp_path / "rerun").exists()
+
+
+def test_final_returns_of_a_report_by_condition_and_seed():
+    report = pd.DataFrame({"run": ["baseline_paper_wait10_seed3_0123abcd", "dreaming_corrected_wait50_seed12_ff00"],
+                           "final_return_old": [-1.0, 0.5], "final_return_new": [-1.0, 0.25]})
+    new = rr.final_returns(report, "new")
+    assert new[["condition", "seed", "final_return"]].values.tolist() == [["baseline", 3, -1.0], ["dreaming", 12, 0.25]]
+    assert rr.final_returns(report, "old").final_return.tolist() == [-1.0, 0.5]
+    with pytest.raises(ValueError, match="'both'"):
+        rr.final_returns(report, "both")
+    with pytest.raises(ValueError, match="not a run's name"):
+        rr.final_returns(report.assign(run=["notes", "x"]), "old")
