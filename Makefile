@@ -62,8 +62,6 @@ bench: $(STAMP)
 	$(PY) -m neurodream.bench accuracy --windows 100 --window-ms 50 --host-ms 8 --json $(BENCH)/accuracy_wait50_host8ms.json
 	$(PY) -m neurodream.bench train --games 10 --json $(BENCH)/train.json
 
-# Numba's on-disk cache does not notice edits of a jitted callee in another module: clear it after
-# changing kernels.
 # The runs with 10 ms waits made before the engine fix 262eec3 (code fingerprint ENGINE_FIX_CODE),
 # recomputed with today's engine into data/rerun/ and compared with the committed files, one report
 # per group in data/rerun/engine_fix_*.csv (README, known limits). Resumable: run it until it
@@ -86,6 +84,8 @@ rerun-engine-fix: $(STAMP)
 	  $(RERUN) --conditions baseline --seeds 0-9 --set network_seed=$$n chip_seed=0 --report data/rerun/engine_fix_paper_design_network_$$n.csv || exit 1; \
 	done
 
+# Numba's on-disk cache does not notice edits of a jitted callee in another module: clear it after
+# changing kernels.
 clean-cache:
 	find neurodream -name '*.nbi' -delete -o -name '*.nbc' -delete
 

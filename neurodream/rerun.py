@@ -39,18 +39,20 @@ REPORT_COLUMNS = ("run", "made_by", "identical", "first_differing_game", "final_
                   "final_return_new", "replaced")
 
 
-def select(paths: Sequence[Path | str], codes: Sequence[str] | None = None) -> list[Path]:
+def select(paths: Sequence[Path | str], codes: Sequence[str] | None = None) -> dict[Path, pd.DataFrame]:
     """The run files among ``paths`` made by one of ``codes`` (all of them when ``codes`` is None or
-    empty), in the order given. A path that is not a readable run file raises ``ValueError`` naming
-    it, before any work."""
-    chosen = []
+    empty), in the order given, each with its table (:func:`load_run`). A path that is not a
+    readable run file named after its config raises ``ValueError`` naming it, before any work."""
+    chosen = {}
     for path in map(Path, paths):
         table = load_run(path)  # ValueError naming the file when it is not a run
-        if path.name != run_path(TrainConfig(**table.attrs["config"]), ".").name:
-            raise ValueError(f"{path} is not named after its config ({run_path(TrainConfig(**table.attrs['config']), '.').name}): "
-                             "rename it or rerun its sweep")
+        expected = run_path(TrainConfig(**table.attrs["config"]), ".").name
+        if path.name != expected:
+            raise ValueError(f"{path} is not named after its config ({expected}): rename it or rerun its sweep")
+        if path in chosen:
+            raise ValueError(f"{path} is given twice")
         if not codes or table.attrs["code"] in codes:
-            chosen.append(path)
+            chosen[path] = table
     return chosen
 
 
@@ -83,8 +85,7 @@ def compare(old: pd.DataFrame, new: pd.DataFrame) -> dict:
 def _same_nested(a, b) -> bool:
     if a is None or b is None:
         return a is None and b is None
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return x.shape == y.shape and bool(np.all((x == y) | (np.isnan(x) & np.isnan(y))))
+    return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True)
 
 
 def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, scratch: Path | str | None = None,
@@ -97,9 +98,10 @@ def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, sc
 
     The files must all lie in one folder. Before computing it prints how many runs are to be made
     and their estimated cost (from the measured speed of the runs in that folder); ``dry_run``
-    also lists them, computes nothing and returns an empty report. Interrupted, the same call resumes: finished runs in
-    ``scratch`` are kept, unfinished ones go on from their checkpoints."""
-    chosen = select(paths, codes)
+    also lists them, computes nothing and returns an empty report. Interrupted, the same call
+    resumes: finished runs in ``scratch`` are kept, unfinished ones go on from their checkpoints."""
+    olds = select(paths, codes)
+    chosen = list(olds)
     folders = {p.parent.resolve() for p in chosen}
     if len(folders) > 1:
         raise ValueError(f"the run files lie in {len(folders)} folders ({', '.join(sorted(map(str, folders)))}); "
@@ -109,7 +111,6 @@ def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, sc
         return pd.DataFrame(columns=REPORT_COLUMNS)
     home = chosen[0].parent
     scratch = Path(scratch) if scratch is not None else home / "rerun"
-    olds = {p: load_run(p) for p in chosen}
     configs = [TrainConfig(**olds[p].attrs["config"]) for p in chosen]
     print(f"{len(configs)} committed runs to recompute into {scratch} and compare", flush=True)
     # the estimate from the speed measured in the committed runs' folder (the scratch holds few runs)

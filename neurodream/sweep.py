@@ -205,8 +205,9 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
     cluster at ``scheduler`` (e.g. ``"tcp://host:8786"``); returns the result files in config order.
 
     Before computing it prints how many runs are missing and an estimate of their cost
-    (:func:`estimate_cost`, from the measured speed of the runs in ``speed_dir``, by default ``out_dir``). With ``dry_run`` it also lists them and computes nothing; it then
-    returns the files of the missing runs only."""
+    (:func:`estimate_cost`, from the measured speed of the runs in ``speed_dir``, by default
+    ``out_dir``). With ``dry_run`` it also lists them and computes nothing; it then returns the
+    files of the missing runs only."""
     configs = list(configs)
     names = [run_path(c, out_dir).name for c in configs]
     if len(set(names)) != len(names):
