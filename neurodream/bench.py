@@ -16,6 +16,7 @@ with the command, the machine and the date: ``make bench`` writes the records in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import math
 import os
@@ -47,10 +48,13 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     wait, host = window_ms * 1e-3, host_ms * 1e-3
     dt = wait + host
 
-    def read(k):
+    def read_args(k):
         if host > 0:
-            return chip.run(dt, stims[k], upload_at_s=host, previous=stims[k - 1], previous_phase_s=wait)
-        return chip.run(dt, stims[k])
+            return dict(upload_at_s=host, previous=stims[k - 1], previous_phase_s=wait)
+        return {}
+
+    def read(k):
+        return chip.run(dt, stims[k], **read_args(k))
 
     chip.run(wait, stims[0])  # compile / warm up
     chip.stats[:] = 0
@@ -62,6 +66,8 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     wall = time.perf_counter() - t0
     emulated = windows * dt
     matches = chip.events.cam_matches - matches0
+    floor = event_floor_ratio(chip, [read_events(stims[k + 1], stims[k], wait, host) for k in range(windows)], dt)
+    read_path_s = read_path_seconds(paper.network, cal, seed, dt)
     return {
         "engine": engine,
         "read_ms": dt * 1e3,
@@ -83,15 +89,51 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
         "wall_ns_per_cam_match": wall / max(matches, 1) * 1e9,
         # the same windows through the cheapest event-driven model there is (below): what any model
         # that touches every event with a transcendental function could reach here at best
-        "floor_model_two_exp_per_event": event_floor_ratio(chip, stims[1:], wait) if host == 0 else float("nan"),
+        "floor_model_two_exp_per_event": floor,
+        # what every read costs before any neuron is worked on: the call, the event lists, the
+        # counts, and a pass over 1020 neurons at rest (measured on a chip at rest, without input)
+        "read_path_us_per_read": read_path_s * 1e6,
+        # the bound of a one-chip-per-call engine: the floor model's per-event work plus that fixed
+        # cost of a read; an engine doing more per event than two exponentials stays below it
+        "floor_model_through_read_path": dt / (dt / floor + read_path_s),
     }
 
 
-def event_floor_ratio(chip, stims, dt: float, reps: int = 5) -> float:
-    """Emulated / wall time of the cheapest event-driven model on this chip's own event lists: per
-    accepted input event, decay a linear synapse and a linear membrane to it (two ``exp``) and add
-    the pulse; per neuron and window, one decay to the window's end. No threshold, no spikes, no
-    Python per window: a bound on what an approximate per-event engine could reach, not a model."""
+def read_events(stim, previous, wait_s: float, host_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """The generator events of one of :func:`bench_emulator`'s reads, as ``Emulator.run`` plays them:
+    times from the read's start (s) and generator ids. ``host_s = 0``: ``stim`` for ``wait_s``; else
+    ``previous`` playing on from ``wait_s`` into its program for ``host_s``, then ``stim`` for ``wait_s``."""
+    rel, ids = stim.events(wait_s)
+    if host_s > 0:
+        tail_t, tail_ids = previous.events(host_s, wait_s)
+        rel, ids = np.concatenate((tail_t, rel + host_s)), np.concatenate((tail_ids, ids))
+    return rel, ids.astype(np.int64)
+
+
+def read_path_seconds(network, cal, seed: int, dt: float, reads: int = 2000) -> float:
+    """Wall time (s) of one ``Emulator.run`` of ``dt`` on a fresh chip of ``network`` at rest without
+    input (best of 3 batches of ``reads``): the fixed cost of a read (validation, event lists, the
+    kernel call, counts, a pass over every neuron at rest), which no per-event work can remove."""
+    from .chip import Emulator
+
+    chip = Emulator(network, cal, seed=seed)
+    chip.run(dt)  # compile / warm up
+    best = math.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(reads):
+            chip.run(dt)
+        best = min(best, (time.perf_counter() - t0) / reads)
+    return best
+
+
+def event_floor_ratio(chip, reads, dt: float, reps: int = 5) -> float:
+    """Emulated / wall time of the cheapest event-driven model on this chip's own event lists
+    (``reads``: each read's events as :func:`read_events` gives them, reads of ``dt`` back to
+    back): per accepted input event, decay a linear synapse and a linear membrane to it (two
+    ``exp``) and add the pulse; per neuron and read, one decay to the read's end. No threshold, no
+    spikes, no Python per read: a bound on what an approximate per-event engine could reach, not a
+    model."""
     import numba as nb
 
     from .chip import _layout as L
@@ -116,8 +158,7 @@ def event_floor_ratio(chip, stims, dt: float, reps: int = 5) -> float:
     gap = tau_s - tau_m
     mix = np.where(gap != 0, tau_s / np.where(gap != 0, gap, 1.0), 0.0)
     windows = []
-    for k, stim in enumerate(stims):
-        rel, ids = stim.events(dt)
+    for k, (rel, ids) in enumerate(reads):
         ptr, ev_t, ev_c = expand_events(k * dt + rel, ids.astype(np.int64), chip._src_ptr, chip._src_conn,
                                         chip._conn_post, chip.n_neurons)
         windows.append((ptr, ev_t, chip._conn_mult[ev_c].copy(), k * dt, (k + 1) * dt))
@@ -134,39 +175,121 @@ def bench_training(games: int, seed: int) -> list[dict]:
     """Speed of each condition from a ``games``-game run: the wall time, its fixed part (building
     the chip and the first game) and the mean of the later games, extrapolated to a 2000-game
     run (``hours_per_2000_games``; before learning starts, so without the updates and, for
-    dreaming, without the dreams of a full run: :func:`committed_study` gives full runs);
-    ``wall_over_env``: a later game's wall time over the environment's alone (ALE steps)."""
-    from .pong import Pong
+    dreaming, without the dreams of a full run: :func:`committed_study` gives full runs).
+
+    A later game's time is split (:func:`timed_training_parts`) into the environment's (the ALE's
+    steps and the game's start), the chip's reads and the rest of the host's work
+    (``other_host_s_per_game``: encoding, readouts, learning, the world model). ``wall_over_env``:
+    a later game's wall time over the environment's; ``chip_emulated_per_wall_for_2x``: the speed
+    the chip's reads would need for ``wall_over_env = 2`` with the rest unchanged (inf: none would do)."""
     from .training import TrainConfig, train
 
     if games < 2:
         raise ValueError(f"--games {games}: at least 2 (the first game also builds the chip)")
-    env = Pong(seed)
-    env.start_game()
-    t0 = time.perf_counter()
-    n = 2000
-    for k in range(n):
-        _, _, done = env.step(k % 3)
-        if done:
-            env.start_game()
-    env_step_s = (time.perf_counter() - t0) / n
-    env.close()
     out = []
     for condition in ("baseline", "dreaming"):
         train(TrainConfig(condition=condition, seed=seed, games=1, awake_steps=2, dream_steps=2), progress=False)
+        cfg = TrainConfig(condition=condition, seed=seed, games=games)
         t0 = time.perf_counter()
-        table = train(TrainConfig(condition=condition, seed=seed, games=games), progress=False)
+        with timed_training_parts() as parts:
+            table = train(cfg, progress=False)
         wall = time.perf_counter() - t0
         later = table.iloc[1:]
+        n_later = len(later)
         per_game = float(later.wall_s.mean())
         fixed = wall - float(later.wall_s.sum())
-        env_per_game = float(later.real_steps.mean()) * env_step_s
+        env_per_game = (parts.later_wall_s("env_step") + parts.later_wall_s("env_start")) / n_later
+        chip_per_game = parts.later_wall_s("chip") / n_later
+        reads_per_game = parts.later_calls("chip") / n_later
+        other_per_game = per_game - env_per_game - chip_per_game
+        read_s = (cfg.wait_ms + cfg.host_ms) * 1e-3
+        # wall / env = 2 leaves the chip env - other per game: the speed its reads would need
+        allowed = env_per_game - other_per_game
         out.append({"condition": condition, "games": games, "wall_s": wall, "fixed_s": fixed,
                     "s_per_later_game": per_game, "env_s_per_game": env_per_game,
                     "wall_over_env": per_game / env_per_game,
+                    "reads_per_game": reads_per_game, "read_ms": read_s * 1e3,
+                    "chip_s_per_game": chip_per_game, "other_host_s_per_game": other_per_game,
+                    "chip_emulated_per_wall": reads_per_game * read_s / chip_per_game,
+                    "chip_emulated_per_wall_for_2x": (reads_per_game * read_s / allowed if allowed > 0
+                                                      else math.inf),
                     "hours_per_2000_games": (fixed + 1999 * per_game) / 3600,
                     "runs_per_hour_per_core": 3600 / (fixed + 1999 * per_game)})
     return out
+
+
+class PartTimes:
+    """What :func:`timed_training_parts` measured: per part, the calls and their wall time (s), in
+    all and in the first game (up to the second game's start, which includes building and compiling)."""
+
+    def __init__(self, names):
+        self.calls = dict.fromkeys(names, 0)
+        self.wall_s = dict.fromkeys(names, 0.0)
+        self.first_game_calls = dict.fromkeys(names, 0)
+        self.first_game_wall_s = dict.fromkeys(names, 0.0)
+        self.games_started = 0
+
+    def later_calls(self, name: str) -> int:
+        """Calls of part ``name`` after the first game."""
+        return self.calls[name] - self.first_game_calls[name]
+
+    def later_wall_s(self, name: str) -> float:
+        """Wall time (s) of part ``name`` after the first game."""
+        return self.wall_s[name] - self.first_game_wall_s[name]
+
+
+@contextlib.contextmanager
+def timed_training_parts():
+    """Within the block, the chip's reads (``Emulator.run``, part ``"chip"``) and the environment's
+    steps and game starts (``Pong.step``, ``Pong.start_game``: ``"env_step"``, ``"env_start"``; a
+    dream also starts from a real game's start) are timed; yields their :class:`PartTimes`. A game
+    begins with the ``Pong.start_game`` just before its ``PaperChipRunner.new_game``, so the first
+    game ends there in the second game. Patches those methods for the block only; used by
+    :func:`bench_training`."""
+    from .chip import Emulator
+    from .pong import Pong
+    from .training import PaperChipRunner
+
+    methods = {"chip": (Emulator, "run"), "env_step": (Pong, "step"), "env_start": (Pong, "start_game")}
+    record = PartTimes(methods)
+    real = {name: getattr(owner, attr) for name, (owner, attr) in methods.items()}
+    real_new_game = PaperChipRunner.new_game
+    last_start_s = [0.0]
+
+    def timed(name):
+        method = real[name]
+
+        def call(self, *args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                dt = time.perf_counter() - t0
+                record.wall_s[name] += dt
+                record.calls[name] += 1
+                if name == "env_start":
+                    last_start_s[0] = dt
+
+        return call
+
+    def new_game(self):
+        record.games_started += 1
+        if record.games_started == 2:  # the game start just timed belongs to the second game
+            record.first_game_calls.update(record.calls)
+            record.first_game_wall_s.update(record.wall_s)
+            record.first_game_calls["env_start"] -= 1
+            record.first_game_wall_s["env_start"] -= last_start_s[0]
+        return real_new_game(self)
+
+    for name, (owner, attr) in methods.items():
+        setattr(owner, attr, timed(name))
+    PaperChipRunner.new_game = new_game
+    try:
+        yield record
+    finally:
+        for name, (owner, attr) in methods.items():
+            setattr(owner, attr, real[name])
+        PaperChipRunner.new_game = real_new_game
 
 
 def committed_study(data_dir, env_s_per_game: dict | None = None) -> list[dict]:

@@ -42,7 +42,7 @@ from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calib
 from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
 from neurodream.pong import random_states
 from neurodream.outputs import notebook_outputs
-from neurodream.plotting import CONDITION_COLOURS, save, use_style
+from neurodream.plotting import CONDITION_COLOURS, category_colours, legend_outside, save, use_style
 from neurodream.study_cache import cached_call
 
 use_style()
@@ -267,6 +267,16 @@ info.groupby(["condition", "agent_pulse"], sort=False).mean(numeric_only=True).d
 # * training: each condition's time per 2000-game run, extrapolated from a 10-game run (before learning
 #   starts) and as the committed runs of the main comparison took, each over the time of the
 #   environment alone (the engine issue's target was 2×), and what the 20 runs take on 2 cores.
+#
+# Two bounds come with them, measured by the same commands. For speed: the cheapest event model
+# there is (two exponentials per accepted input event, no threshold; `bench.event_floor_ratio`) on
+# the same reads, plus the fixed cost every read pays before any neuron is worked on (the call, the
+# event lists, a pass over 1020 neurons at rest; measured on a chip at rest). An engine that does
+# more per event than that model, one chip per call, stays below this bound. For training: each
+# later game's wall time, timed inside the run, split into the environment's (the ALE's steps and
+# the game's start, and the dream's), the chip's reads and the rest of the host's work (encoding,
+# readouts, learning, the world model); from these, the chip speed at which a game would take 2×
+# its environment share, and whether any chip speed gets there.
 
 # %%
 BENCH = Path("../figures/bench")
@@ -279,6 +289,7 @@ for name, r in records.items():
         e = r["result"]
         speed.append({"reads": f"{e['read_ms']:g} ms" + (" (released loop)" if e["read_ms"] > 10 else ""),
                       "emulated / wall": e["emulated_per_wall"], "target": r["target_emulated_per_wall"],
+                      "bound: floor model + read path": e.get("floor_model_through_read_path", np.nan),
                       "µs per neuron-read": e["us_per_neuron_window"],
                       "closed-form share": e["closed_form_share"], "near-threshold share": e["near_threshold_share"],
                       "load (1 min)": r["machine"]["load_average_1min"], "command": r["command"]})
@@ -299,6 +310,9 @@ for name, r in records.items():
             training.append({"condition": t["condition"],
                              "min per 2000 games (bench, extrapolated)": 60 * t["hours_per_2000_games"],
                              "wall / environment (bench)": t["wall_over_env"],
+                             # (records from before the split have neither)
+                             "host work besides chip and ALE / environment": t.get("other_host_s_per_game", np.nan) / t["env_s_per_game"],
+                             "chip speed for 2× (emulated / wall)": t.get("chip_emulated_per_wall_for_2x", np.nan),
                              "min per run (committed runs)": c.get("minutes_per_run", np.nan),
                              "wall / environment (committed runs)": c.get("wall_over_env", np.nan)})
         study_hours = r["study_hours_2_cores"]
@@ -310,6 +324,62 @@ if len(training):
 if len(accuracy):
     print(f"F-I curve of the fast engine against its closed form: largest relative error {fi_error:.2g}")
 display(speed.drop(columns="command").round(3), accuracy.round(4), training.round(2))
+
+
+def bounds_sentences(speed: pd.DataFrame, training: pd.DataFrame) -> str:
+    """What the bounds in the records say about the targets (200× and 2×), in words."""
+    out = []
+    if len(speed) and speed["bound: floor model + read path"].notna().all():
+        below = speed[speed["bound: floor model + read path"] < speed["target"]]
+        parts = ", ".join(f"{b:.0f}× at {r}" for r, b in zip(speed["reads"], speed["bound: floor model + read path"]))
+        out.append(f"Speed bound (floor model + the fixed cost of a read): {parts}. "
+                   + (f"At {', '.join(below['reads'])} even that bound is below the 200× target: an engine that "
+                      "does at least that model's work per event, one chip per call, cannot reach it there."
+                      if len(below) else "The bound is above the target at every read length: the gap is the "
+                      "engine's own work per event."))
+    for _, t in training.iterrows():
+        if pd.isna(t["host work besides chip and ALE / environment"]):
+            continue
+        free = 1.0 + t["host work besides chip and ALE / environment"]
+        need = t["chip speed for 2× (emulated / wall)"]  # null in the record: no speed would do
+        need = np.inf if need is None or pd.isna(need) else float(need)
+        out.append(f"{t['condition'].capitalize()}: with a chip that cost nothing, a game would take {free:.2f}× "
+                   "its environment share; " + (f"2× needs the chip's reads at {need:.0f}× real time."
+                                               if np.isfinite(need) else "so no chip speed brings it to 2×."))
+    return " ".join(out)
+
+
+bounds_text = bounds_sentences(speed, training)
+print(bounds_text)
+
+# %% [markdown]
+# Where a training game's time goes (a later game of `bench train`'s run, before learning starts):
+# the environment (the ALE's steps and the game's start, and the dream's), the chip's reads, and the
+# rest of the host's work. The dashed line is the engine issue's target, twice the environment's
+# time. A dreaming game reads the chip for the agent and for the world model at every real step and
+# at every step of its dream, which has no environment steps at all: its chip share is larger, and
+# so is the host's work around the reads (encoding, the world model's predictions).
+
+# %%
+split = pd.DataFrame(records["train"]["conditions"]).set_index("condition") if "train" in records else None
+if split is not None and "chip_s_per_game" in split:
+    parts = {"environment (ALE)": split.env_s_per_game, "chip reads": split.chip_s_per_game,
+             "other host work": split.other_host_s_per_game}
+    colours = category_colours(parts)
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    left = np.zeros(len(split))
+    for name, values in parts.items():
+        ms = 1e3 * values.to_numpy()
+        ax.barh(split.index, ms, left=left, color=colours[name], label=name)
+        left += ms
+    for k, env_s in enumerate(split.env_s_per_game):
+        ax.plot([2e3 * env_s] * 2, [k - 0.45, k + 0.45], "--", color="#c44e52", lw=2, label="target: 2 × environment" if k == 0 else None)
+    for k, (cond, r) in enumerate(split.iterrows()):
+        ax.text(left[k], k, f"  {r.reads_per_game:.0f} reads, {r.wall_over_env:.1f} × environment", va="center", fontsize=9)
+    ax.set(xlabel="wall time per game (ms, one core)", xlim=(0, 1.35 * left.max()),
+           title="Where a training game's time goes (bench train, a later game before learning starts)")
+    legend_outside(fig, [ax], ncols=4)
+    save(fig, "01_game_time_split", OUT)
 if WHERE.readme and records:
     md = (analysis.markdown_table(speed.drop(columns=["command", "µs per neuron-read", "load (1 min)"]))
           + "\n\n" + analysis.markdown_table(accuracy))
@@ -321,4 +391,6 @@ if WHERE.readme and records:
     if len(accuracy):
         md += f"The fast engine's F–I curve against its closed form: largest relative error {fi_error:.2g}. "
     md += "Commands and machine: `figures/bench/*.json`."
+    if bounds_text:
+        md += "\n\n" + bounds_text
     analysis.replace_readme_block(WHERE.readme, "speed", md)

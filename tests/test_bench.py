@@ -15,6 +15,9 @@ def test_emulator_benchmark_reports_consistent_ratios():
     shares = [r[k] for k in ("closed_form_share", "near_threshold_share", "reference_share", "skipped_share")]
     assert math.isclose(sum(shares), 1.0)  # every neuron window goes one way
     assert math.isfinite(r["floor_model_two_exp_per_event"]) and r["floor_model_two_exp_per_event"] > 0
+    # the bound adds the fixed cost of a read to the floor model's work: it can only be lower
+    assert r["read_path_us_per_read"] > 0
+    assert r["floor_model_through_read_path"] < r["floor_model_two_exp_per_event"]
 
 
 def test_results_digest_is_reproducible_and_sees_the_results(monkeypatch):
@@ -78,3 +81,66 @@ def test_bench_writes_what_it_prints_as_a_strict_json_record(tmp_path, capsys):
     assert record["machine"]["cores"] >= 1 and record["date"].startswith("20")
     assert record["result"]["windows"] == 2 and record["target_emulated_per_wall"] == 200.0
     assert f"{record['result']['emulated_per_wall']:.4g}" in printed
+
+
+def test_emulator_benchmark_bounds_the_released_loop_reads_too():
+    r = bench_emulator(3, 10.0, "fast", None, 0, host_ms=8.0)
+    assert math.isclose(r["read_ms"], 18.0)
+    assert math.isfinite(r["floor_model_through_read_path"]) and r["floor_model_through_read_path"] > 0
+
+
+def test_the_floor_model_sees_the_events_the_emulator_plays():
+    # bench.read_events rebuilds a released-loop read's events: the chip must count as many
+    from neurodream.bench import read_events
+    from neurodream.chip import Calibration, Emulator
+    from neurodream.encoding import encode
+    from neurodream.networks import build_paper_chip
+    from neurodream.pong import random_states
+
+    stims = [encode(s) for s in random_states(3, 0)]
+    chip = Emulator(build_paper_chip(0).network, Calibration(), seed=0)
+    chip.run(0.01, stims[0])
+    for k in (1, 2):
+        before = chip.events.input_events
+        chip.run(0.018, stims[k], upload_at_s=0.008, previous=stims[k - 1], previous_phase_s=0.01)
+        rel, ids = read_events(stims[k], stims[k - 1], 0.01, 0.008)
+        assert chip.events.input_events - before == ids.size > 0
+        assert rel.min() >= 0 and rel.max() < 0.018
+
+
+def test_timed_training_parts_counts_every_call_and_the_first_game_apart():
+    from neurodream.bench import timed_training_parts
+    from neurodream.chip import Emulator
+    from neurodream.pong import Pong
+    from neurodream.training import PaperChipRunner, TrainConfig, train
+
+    real = (Emulator.run, Pong.step, Pong.start_game, PaperChipRunner.new_game)
+    with timed_training_parts() as parts:
+        table = train(TrainConfig(condition="baseline", seed=0, games=3, awake_steps=4), progress=False)
+    assert parts.games_started == 3
+    assert (parts.calls["chip"], parts.first_game_calls["chip"], parts.later_calls("chip")) == (12, 4, 8)  # a read per step
+    assert parts.later_calls("env_step") == table.real_steps.iloc[1:].sum()
+    assert parts.later_calls("env_start") == 2
+    for name in ("chip", "env_step", "env_start"):
+        assert 0 < parts.later_wall_s(name) < parts.wall_s[name]
+    assert parts.later_wall_s("chip") + parts.later_wall_s("env_step") < table.wall_s.iloc[1:].sum()
+    assert (Emulator.run, Pong.step, Pong.start_game, PaperChipRunner.new_game) == real  # restored after the block
+
+
+def test_training_benchmark_splits_a_game_and_its_2x_speed_gives_2x():
+    from neurodream.bench import bench_training
+    from neurodream.training import TrainConfig
+
+    cfg = TrainConfig()
+    for r in bench_training(2, 0):
+        parts = r["env_s_per_game"] + r["chip_s_per_game"] + r["other_host_s_per_game"]
+        assert math.isclose(parts, r["s_per_later_game"])
+        steps = cfg.awake_steps + (cfg.dreams_per_game * cfg.dream_steps if r["condition"] == "dreaming" else 0)
+        reads_per_step = 2 if r["condition"] == "dreaming" else 1  # the world model reads too
+        assert r["reads_per_game"] == reads_per_step * steps
+        need = r["chip_emulated_per_wall_for_2x"]
+        if math.isfinite(need):  # the chip at that speed makes a game take twice the environment's time
+            chip = r["reads_per_game"] * r["read_ms"] * 1e-3 / need
+            assert math.isclose(r["env_s_per_game"] + chip + r["other_host_s_per_game"], 2 * r["env_s_per_game"])
+        else:
+            assert r["other_host_s_per_game"] >= r["env_s_per_game"]
