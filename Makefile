@@ -12,8 +12,15 @@ PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
 EXECUTED := $(patsubst notebooks/%.py,notebooks/executed/%.ipynb,$(NOTEBOOKS))
 
+# One OpenBLAS kernel family for every process (runs bit-reproducible across CPUs: neurodream/blas.py),
+# where the CPU can run it (x86-64 with AVX2 and FMA) and no other choice was made.
+BLAS_KERNEL := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo Haswell)
+ifneq ($(BLAS_KERNEL),)
+export OPENBLAS_CORETYPE ?= $(BLAS_KERNEL)
+endif
+
 .DELETE_ON_ERROR:
-.PHONY: all figures test lab bench rerun-engine-fix clean-cache clean-figures clean-data clean
+.PHONY: all figures test lab bench check-runs clean-cache clean-figures clean-data clean
 
 all: figures
 
@@ -62,27 +69,10 @@ bench: $(STAMP)
 	$(PY) -m neurodream.bench accuracy --windows 100 --window-ms 50 --host-ms 8 --json $(BENCH)/accuracy_wait50_host8ms.json
 	$(PY) -m neurodream.bench train --games 10 --json $(BENCH)/train.json
 
-# The runs with 10 ms waits made before the engine fix 262eec3 (code fingerprint ENGINE_FIX_CODE),
-# recomputed with today's engine into data/rerun/ and compared with the committed files, one report
-# per group in data/rerun/engine_fix_*.csv (README, known limits). Resumable: run it until it
-# computes nothing (about 3 h on 2 cores from where the last session left it), then REPLACE=1 puts
-# every new file in place and `make figures` redraws.
-ENGINE_FIX_CODE := 842c514161ef2ead
-RERUN = $(PY) -m neurodream rerun --code $(ENGINE_FIX_CODE) --jobs 2 $(if $(REPLACE),--replace)
-rerun-engine-fix: $(STAMP)
-	$(RERUN) --seeds 0-9 --report data/rerun/engine_fix_main_study.csv
-	$(RERUN) --conditions baseline --seeds 0-9 --set network_seed=1000 chip_seed=0 --report data/rerun/engine_fix_paper_design_baseline.csv
-	$(RERUN) --conditions dreaming --seeds 0-9 --set network_seed=2000 chip_seed=0 --report data/rerun/engine_fix_paper_design_dreaming.csv
-	$(RERUN) --conditions baseline --seeds 0-9 --set second_window=true --report data/rerun/engine_fix_arm_second_window.csv
-	$(RERUN) --conditions baseline --seeds 0-9 --set policy_lr=0.008 --report data/rerun/engine_fix_arm_double_lr.csv
-	$(RERUN) --conditions dreaming --seeds 0-9 --set dream_steps=0 --report data/rerun/engine_fix_arm_no_dreams.csv
-	$(RERUN) --conditions dreaming --seeds 0-9 --set dream_reward=zero --report data/rerun/engine_fix_arm_zero_reward.csv
-	$(RERUN) --conditions dreaming --seeds 0-9 --set dream_reward=noise --report data/rerun/engine_fix_arm_noise.csv
-	$(RERUN) --conditions dreaming --seeds 0-9 --fidelity corrected --report data/rerun/engine_fix_arm_corrected.csv
-	$(RERUN) --conditions dreaming --seeds 0-9 --set network_seed=2000 chip_seed=0 dream_steps=0 --report data/rerun/engine_fix_paper_design_no_dreams.csv
-	for n in 1001 1002 1003 1004 1005; do \
-	  $(RERUN) --conditions baseline --seeds 0-9 --set network_seed=$$n chip_seed=0 --report data/rerun/engine_fix_paper_design_network_$$n.csv || exit 1; \
-	done
+# Whether every committed run reproduces here: the first games of each run file in data/ recomputed
+# in memory and compared bit for bit (README, known limits). About 10 minutes on 2 cores.
+check-runs: $(STAMP)
+	$(PY) -m neurodream rerun --all --first-games 6 --jobs 2 --report data/rerun/first_games_check.csv
 
 # Numba's on-disk cache does not notice edits of a jitted callee in another module: clear it after
 # changing kernels.

@@ -4,6 +4,10 @@ import functools
 import hashlib
 from pathlib import Path
 
+from . import blas as _blas
+
+_blas.pin()  # before NumPy is loaded, where it is not yet: runs bit-reproducible across CPUs (neurodream.blas)
+
 __version__ = "0.1.0"
 """The release; it changes rarely. What a checkpoint must match is :func:`code_fingerprint`."""
 

@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from pathlib import Path
 
 OWN_OPTIONS = {"condition": "--condition", "seed": "--seed", "games": "--games", "wait_ms": "--wait-ms",
                "fidelity": "--fidelity"}
@@ -199,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--scratch", default=None, help="folder of the new runs (default: rerun/ inside --out)")
     rr.add_argument("--report", default=None, help="CSV file for the comparison, one row per run")
     rr.add_argument("--replace", action="store_true", help="move each new run file over the committed one")
+    rr.add_argument("--all", action="store_true",
+                    help="every run file in --out, instead of the runs the options name (with --first-games)")
+    rr.add_argument("--first-games", type=int, default=None, metavar="N",
+                    help="a quick check instead: recompute only the first N games of each run, in memory, and "
+                         "compare them (nothing written but --report)")
     _add_common(rr)
     return parser
 
@@ -267,14 +273,26 @@ def _sweep(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
 
 
 def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
-    from .rerun import rerun, summary
+    from .rerun import check_first_games, rerun, summary
     from .training import run_path
 
-    paths = [run_path(c, args.out) for c in configs]
+    if args.all and args.first_games is None:
+        command.error("--all goes with --first-games (a quick check of every run file in --out)")
+    paths = sorted(Path(args.out).glob("*.json")) if args.all else [run_path(c, args.out) for c in configs]
     missing = [p.name for p in paths if not p.exists()]
     if missing:
         command.error(f"{len(missing)} of the {len(paths)} runs asked for have no file in {args.out} "
                       f"(e.g. {missing[0]}): rerun recomputes committed runs, sweep computes new ones")
+    if args.first_games is not None:
+        if args.replace or args.scratch or args.dry_run:
+            command.error("--first-games compares in memory: it takes no --replace, --scratch or --dry-run")
+        try:
+            table = check_first_games(paths, args.first_games, codes=args.code, n_jobs=args.jobs, report=args.report)
+        except ValueError as err:
+            command.error(str(err))
+        print(table.to_string(index=False))
+        print(f"{int(table.identical.sum())} of {len(table)} runs reproduce their first {args.first_games} games bit for bit")
+        return
     try:
         table = rerun(paths, codes=args.code, scratch=args.scratch, n_jobs=args.jobs, replace=args.replace,
                       dry_run=args.dry_run, report=args.report)

@@ -1,13 +1,15 @@
 """Committed runs recomputed with today's code and compared with the files they would replace.
 
-Every run file records the fingerprint of the code that made it (:func:`neurodream.code_fingerprint`).
-After a change that may alter the numbers (an engine fix), the runs made before it need not
-reproduce bit for bit. :func:`rerun` recomputes chosen run files into a scratch folder (a sweep:
-cached, checkpointed, resumable, two at a time or as asked), compares each new run with the
+Every run file records the fingerprint of the code that made it (:func:`neurodream.code_fingerprint`)
+and, since the kernels were pinned, its OpenBLAS kernels (:mod:`neurodream.blas`). After a change
+that may alter the numbers (in the code, or in the machine's arithmetic), the runs made before it
+need not reproduce bit for bit. :func:`rerun` recomputes chosen run files into a scratch folder (a
+sweep: cached, checkpointed, resumable, two at a time or as asked), compares each new run with the
 committed one, game by game, and with ``replace`` puts the new file in the old one's place. The
 comparison says whether a run reproduced and, where not, from which game it diverged and how far
-apart the final returns are (both are valid emulations when both engines meet the accuracy
-benchmark; a divergence is the chaos of a learning loop, not an error).
+apart the final returns are (both are valid emulations when both meet the accuracy benchmark; a
+divergence is the chaos of a learning loop, not an error). :func:`check_first_games` is the quick
+check: only each run's first games, in memory.
 
 >>> from neurodream.sweep import grid
 >>> main_study = [run_path(c, "data") for c in grid(seeds=range(10), games=2000)]
@@ -61,25 +63,27 @@ def compare(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     per-game column but :data:`TIMING_COLUMNS` and the final readout weights are equal (NaN equal to
     NaN), else the first game whose row differs (``first_differing_game``; None when only the
     weights differ); and both final returns (mean of the last :data:`FINAL_GAMES` games)."""
-    columns = sorted((set(old.columns) | set(new.columns)) - set(TIMING_COLUMNS))
-    first = None
-    if set(old.columns) != set(new.columns) or len(old) != len(new):
-        first = 0
-    else:
-        same = np.ones(len(old), dtype=bool)
-        for col in columns:
-            a, b = old[col].to_numpy(), new[col].to_numpy()
-            equal = a == b
-            if a.dtype.kind == "f" and b.dtype.kind == "f":
-                equal |= np.isnan(a) & np.isnan(b)
-            same &= equal
-        if not same.all():
-            first = int(old["game"].to_numpy()[np.argmin(same)])
+    first = first_differing_game(old, new)
     weights_same = _same_nested(old.attrs.get("policy_J"), new.attrs.get("policy_J")) and \
         _same_nested(old.attrs.get("model_W"), new.attrs.get("model_W"))
     return {"identical": first is None and weights_same, "first_differing_game": first,
             "final_return_old": float(old["return"].tail(FINAL_GAMES).mean()),
             "final_return_new": float(new["return"].tail(FINAL_GAMES).mean())}
+
+
+def first_differing_game(old: pd.DataFrame, new: pd.DataFrame) -> int | None:
+    """The first game whose row differs between two per-game tables in any column but
+    :data:`TIMING_COLUMNS` (NaN equal to NaN; other columns or another length: game 0), or None."""
+    if set(old.columns) != set(new.columns) or len(old) != len(new):
+        return 0
+    same = np.ones(len(old), dtype=bool)
+    for col in sorted(set(old.columns) - set(TIMING_COLUMNS)):
+        a, b = old[col].to_numpy(), new[col].to_numpy()
+        equal = a == b
+        if a.dtype.kind == "f" and b.dtype.kind == "f":
+            equal |= np.isnan(a) & np.isnan(b)
+        same &= equal
+    return None if same.all() else int(old["game"].to_numpy()[np.argmin(same)])
 
 
 def _same_nested(a, b) -> bool:
@@ -132,6 +136,44 @@ def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, sc
             table.loc[k, "replaced"] = True
         if report is not None:
             write_atomically(Path(report), table.to_csv(index=False).encode())
+    return table
+
+
+FIRST_GAMES_COLUMNS = ("run", "made_by", "blas_kernel", "games_compared", "identical", "first_differing_game")
+
+
+def _first_games(config: dict, games: int) -> pd.DataFrame:
+    from .training import train
+
+    return train(TrainConfig(**{**config, "games": games}), progress=False)
+
+
+def check_first_games(paths: Sequence[Path | str], games: int, *, codes: Sequence[str] | None = None,
+                      n_jobs: int = 2, report: Path | str | None = None, progress: bool = True) -> pd.DataFrame:
+    """A quick check that committed runs reproduce here: the first ``games`` games of each run file
+    among ``paths`` made by one of ``codes`` (:func:`select`) recomputed in memory, ``n_jobs`` at a
+    time, and compared row by row with the file's (:func:`first_differing_game`). A run's first games
+    do not depend on how many follow, and a run that does not reproduce (another BLAS kernel: see
+    :mod:`neurodream.blas`) differs within its first few games. Nothing is written but ``report``
+    (CSV, atomically). Returns one row per run (:data:`FIRST_GAMES_COLUMNS`)."""
+    if not (isinstance(games, int) and games >= 1):
+        raise ValueError(f"games = {games!r}: the number of first games to compare must be an integer >= 1")
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    olds = select(paths, codes)
+    n = {p: min(games, len(t)) for p, t in olds.items()}
+    print(f"{len(olds)} committed runs: their first {games} games recomputed and compared", flush=True)
+    jobs = (delayed(_first_games)(t.attrs["config"], n[p]) for p, t in olds.items())
+    news = list(tqdm(Parallel(n_jobs=n_jobs, return_as="generator")(jobs), total=len(olds), disable=not progress))
+    rows = []
+    for (path, old), new in zip(olds.items(), news):
+        first = first_differing_game(old.iloc[: n[path]].reset_index(drop=True), new.reset_index(drop=True))
+        rows.append({"run": path.stem, "made_by": old.attrs["code"], "blas_kernel": old.attrs.get("blas_kernel"),
+                     "games_compared": n[path], "identical": first is None, "first_differing_game": first})
+    table = pd.DataFrame(rows, columns=FIRST_GAMES_COLUMNS)
+    if report is not None:
+        write_atomically(Path(report), table.to_csv(index=False).encode())
     return table
 
 

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.limits import MAX_STIMULUS_EVENTS
+from . import blas
 from .atomic_file import check_writable_folder, strict_json, write_atomically
 from .encoding import ACTION_ACTIVITY, MAX_ACTION_ACTIVITY, encode, randomise
 from .networks import AGENT_CHIP_CORES, FIDELITY_MODES, N_HIDDEN, build_paper_chip
@@ -350,6 +351,9 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
     """
     if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
         raise ValueError(f"checkpoint_every = {checkpoint_every!r} must be a positive number of games")
+    note = blas.kernel_note()
+    if note:
+        warnings.warn(note, RuntimeWarning, stacklevel=2)
     dreaming = cfg.condition == "dreaming"
     state_file = Path(checkpoint) if checkpoint is not None else None
     if state_file is not None:
@@ -574,11 +578,13 @@ def checkpoint_path(cfg: TrainConfig, directory: Path | str) -> Path:
 
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:
     """Write :func:`run_path` atomically, as strict JSON (NaN as null): config, library version, code
-    fingerprint, calibration, per-game rows, final weights; then remove the run's checkpoint
+    fingerprint, the OpenBLAS kernels of the process (:func:`neurodream.blas.active_kernel`),
+    calibration, per-game rows, final weights; then remove the run's checkpoint
     (:func:`checkpoint_path`), which is no longer needed."""
     from . import __version__, code_fingerprint
 
-    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(), "loop": LOOP_VERSION,
+    payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(),
+               "blas_kernel": blas.active_kernel(), "loop": LOOP_VERSION,
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
     path = write_atomically(run_path(cfg, directory), strict_json(payload))
@@ -600,6 +606,7 @@ def load_run(path: Path | str) -> pd.DataFrame:
         table.attrs["config"] = TrainConfig(**payload["config"]).to_dict()
         table.attrs["version"] = payload["version"]
         table.attrs["code"] = payload.get("code")
+        table.attrs["blas_kernel"] = payload.get("blas_kernel")  # None: made before it was recorded
         # files written before the key: loop 2 introduced the host_ms field
         table.attrs["loop"] = payload.get("loop", 2 if "host_ms" in payload["config"] else 1)
         table.attrs["calibration"] = payload.get("calibration")

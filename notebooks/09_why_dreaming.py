@@ -60,6 +60,7 @@ from neurodream import why_dreaming as wd
 from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, category_colours, legend_outside, save, use_style
 from neurodream.sweep import run_settings, run_study
+from neurodream.training import load_run
 
 use_style()
 WHERE = notebook_outputs("09_why_dreaming", globals())
@@ -262,11 +263,11 @@ sentences = [
     f"{int(emp.simulated_comparisons[0.05])} ordered pairs of {components['groups']} measured draws: "
     f"{emp.rate[0.01]:.1%} and {emp.rate[0.05]:.1%}), against the nominal 1 % and 5 %.",
 ]
-# How firm the main comparison is: its runs (in data/) were made before an engine fix (commit
-# 262eec3) and recomputed after it (`python -m neurodream rerun --seeds 0-9`: the new runs in
-# data/rerun/, the comparison in its report); both engines meet the accuracy benchmark, so the two
-# sets are equally valid emulations of the same 20 runs
-REPORT = Path("../data/rerun/engine_fix_main_study.csv")
+# How firm the main comparison is: its runs (in data/) were recomputed with the same code on a machine
+# whose OpenBLAS (NumPy's matrix products) ran other kernels (`python -m neurodream rerun --seeds 0-9`:
+# the new runs in data/rerun/, the comparison in its report). Both sets are exact emulations of the
+# same 20 runs; they differ only in the order in which a few dot products add their terms
+REPORT = Path("../data/rerun/avx512_kernels_main_study.csv")
 if not quick and REPORT.exists():
     report = pd.read_csv(REPORT)
     before, after = rerun.final_returns(report, "old"), rerun.final_returns(report, "new")
@@ -285,23 +286,36 @@ if not quick and REPORT.exists():
     differ = report[~same]
     by_cond = {c: (int(same[(before.condition == c).to_numpy()].sum()), int((before.condition == c).sum()))
                for c in ("baseline", "dreaming")}
+    # what differs first in each run that differs: the columns of its first differing game, and by how much
+    first_diffs = []
+    for name in differ.run:
+        a, b = load_run(REPORT.parent.parent / f"{name}.json"), load_run(REPORT.parent / f"{name}.json")
+        g = rerun.first_differing_game(a, b)
+        for col in sorted(set(a.columns) - set(rerun.TIMING_COLUMNS)):
+            x, y = a[col].iloc[g], b[col].iloc[g]
+            if not (x == y or (pd.isna(x) and pd.isna(y))):
+                first_diffs.append({"run": name, "game": g, "column": col, "rel_diff": abs(x - y) / abs(x)})
+    first_diffs = pd.DataFrame(first_diffs, columns=["run", "game", "column", "rel_diff"])
+    display(first_diffs)
     sentences.append(
-        f"**How firm that p-value is.** The {len(report)} runs of the per-seed comparison were first made with the "
-        "fast engine before a fix of how it takes a repeating stimulus's wrap (commit `262eec3`; both versions "
-        f"meet the accuracy benchmark). Recomputed with today's engine, {by_cond['baseline'][0]} of "
-        f"{by_cond['baseline'][1]} baseline runs and {by_cond['dreaming'][0]} of {by_cond['dreaming'][1]} dreaming "
-        "runs came out bit for bit the same"
+        f"**How firm that p-value is.** The {len(report)} runs of the per-seed comparison were made where "
+        "NumPy's OpenBLAS ran its AVX2 kernels, and recomputed, with the same code, where it ran its AVX-512 "
+        "kernels, which add the terms of a dot product in another order. "
+        f"{by_cond['baseline'][0]} of {by_cond['baseline'][1]} baseline runs and {by_cond['dreaming'][0]} of "
+        f"{by_cond['dreaming'][1]} dreaming runs came out bit for bit the same"
         + (f"; the others differ from game {differ.first_differing_game.min():.0f}–{differ.first_differing_game.max():.0f} "
-           f"on, and their final returns moved by up to {moved.max():.2f} (median {moved[~same].median():.2f})"
+           f"on, where {' and '.join(f'`{c}`' for c in sorted(first_diffs.column.unique()))} first differs, by "
+           f"{first_diffs.rel_diff.min():.0e} to {first_diffs.rel_diff.max():.0e} of its value (the last bit), "
+           f"and their final returns moved by up to {moved.max():.2f} (median {moved[~same].median():.2f})"
            if len(differ) else "")
-        + (f". The numbers above are the recomputed runs; as first made, the comparison read "
+        + (". The numbers above are the recomputed runs; as first made, the comparison read "
            if recomputed_in_data else ". Recomputed, the comparison reads ")
         + f"{fmt(other[other.condition == 'dreaming'])} against {fmt(other[other.condition == 'baseline'])} "
-        f"(U = {mw_other['U']:.0f}, p = {mw_other['p']:.2g}), against p = {mw_seed['p']:.2g} above. A difference that "
-        "no accuracy measure of the engine resolves moves that p-value this far: a run's final return is chaotic "
-        f"in the details of its emulation, so {seeds} runs per condition cannot settle an effect of this size."
-        + ("" if recomputed_in_data else " (The arms and the paper's design are being recomputed too; until all "
-           "are, every run in these tables is from the engine before the fix, so that the arms stay comparable.)"))
+        f"(U = {mw_other['U']:.0f}, p = {mw_other['p']:.2g}), against p = {mw_seed['p']:.2g} above. A last-bit "
+        "difference in one product moves that p-value this far: a run's final return is chaotic in the details "
+        f"of its arithmetic, so {seeds} runs per condition cannot settle an effect of this size. (The package "
+        "now pins OpenBLAS's AVX2 kernels wherever the CPU has them, and the committed runs reproduce bit for "
+        "bit with them: `neurodream/blas.py`.)")
 answer = "\n\n".join(sentences)
 (OUT / "09_answer.md").write_text(answer + "\n")
 if WHERE.readme:

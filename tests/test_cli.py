@@ -54,6 +54,9 @@ def no_work(monkeypatch):
     (["sweep", "--seeds", "3-1"], "'3-1'"), (["sweep", "--jobs", "0"], "--jobs"),
     (["sweep", "--set", "pulse=3"], "FIELD one of"), (["sweep", "--wait-ms", "10", "-5"], "wait_ms = -5"),
     (["sweep", "--games", "2.5"], "--games"),
+    (["rerun", "--all"], "--all goes with --first-games"),
+    (["rerun", "--all", "--first-games", "2", "--replace"], "compares in memory"),
+    (["rerun", "--all", "--first-games", "0"], "games = 0"),
 ])
 def test_a_bad_value_gives_one_line_and_exit_status_2(argv, fragment, capsys, tmp_path, no_work):
     with pytest.raises(SystemExit) as exit_:

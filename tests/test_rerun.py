@@ -119,3 +119,19 @@ def test_final_returns_of_a_report_by_condition_and_seed():
         rr.final_returns(report, "both")
     with pytest.raises(ValueError, match="not a run's name"):
         rr.final_returns(report.assign(run=["notes", "x"]), "old")
+
+
+def test_the_first_games_check_finds_a_changed_game_and_writes_only_its_report(tmp_path):
+    cfg = TrainConfig(condition="dreaming", seed=2, **TINY)
+    path = sw.run_one(cfg, tmp_path)
+    report = rr.check_first_games([path], 2, n_jobs=1, report=tmp_path / "first.csv", progress=False)
+    assert report.identical.tolist() == [True] and report.games_compared.tolist() == [2]
+    payload = json.loads(path.read_text())
+    payload["table"]["model_reward_error"][1] += 1e-17  # a last-bit difference in game 1
+    path.write_text(json.dumps(payload))
+    report = rr.check_first_games([path], 5, n_jobs=1, progress=False)
+    row = report.iloc[0]
+    assert not row.identical and row.first_differing_game == 1 and row.games_compared == 3  # the run has 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "first.csv"])
+    with pytest.raises(ValueError, match="games = 0"):
+        rr.check_first_games([path], 0)
