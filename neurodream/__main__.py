@@ -200,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--scratch", default=None, help="folder of the new runs (default: rerun/ inside --out)")
     rr.add_argument("--report", default=None, help="CSV file for the comparison, one row per run")
     rr.add_argument("--replace", action="store_true", help="move each new run file over the committed one")
+    rr.add_argument("--from-check", default=None, metavar="REPORT",
+                    help="the runs a --first-games report (CSV) found not reproducing, instead of the runs the "
+                         "options name")
     rr.add_argument("--all", action="store_true",
                     help="every run file in --out, instead of the runs the options name (with --first-games)")
     rr.add_argument("--first-games", type=int, default=None, metavar="N",
@@ -273,12 +276,22 @@ def _sweep(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
 
 
 def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
-    from .rerun import check_first_games, rerun, summary
+    from .rerun import check_first_games, failed_checks, rerun, summary
     from .training import run_path
 
     if args.all and args.first_games is None:
         command.error("--all goes with --first-games (a quick check of every run file in --out)")
-    paths = sorted(Path(args.out).glob("*.json")) if args.all else [run_path(c, args.out) for c in configs]
+    if args.all and args.from_check:
+        command.error("give --all or --from-check, not both")
+    if args.from_check:
+        try:
+            paths = [Path(args.out) / f"{name}.json" for name in failed_checks(args.from_check)]
+        except ValueError as err:
+            command.error(str(err))
+    elif args.all:
+        paths = sorted(Path(args.out).glob("*.json"))
+    else:
+        paths = [run_path(c, args.out) for c in configs]
     missing = [p.name for p in paths if not p.exists()]
     if missing:
         command.error(f"{len(missing)} of the {len(paths)} runs asked for have no file in {args.out} "

@@ -177,6 +177,18 @@ def check_first_games(paths: Sequence[Path | str], games: int, *, codes: Sequenc
     return table
 
 
+def failed_checks(report: Path | str) -> list[str]:
+    """The runs (file names without ``.json``) that a :func:`check_first_games` report, read from the
+    CSV file ``report``, found not reproducing; ``ValueError`` naming the file if it is not one."""
+    try:
+        table = pd.read_csv(report)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise ValueError(f"{report}: not a readable first-games report ({err})") from None
+    if not {"run", "identical"} <= set(table.columns):
+        raise ValueError(f"{report}: not a first-games report (columns {', '.join(FIRST_GAMES_COLUMNS)})")
+    return table.loc[~table.identical.astype(bool), "run"].astype(str).tolist()
+
+
 def summary(table: pd.DataFrame) -> str:
     """One line on a :func:`rerun` report: how many runs reproduced, where the others diverged
     (median game) and the mean and largest change of their final returns."""

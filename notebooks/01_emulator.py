@@ -290,6 +290,8 @@ for name, r in records.items():
         speed.append({"reads": f"{e['read_ms']:g} ms" + (" (released loop)" if e["read_ms"] > 10 else ""),
                       "emulated / wall": e["emulated_per_wall"], "target": r["target_emulated_per_wall"],
                       "bound: floor model + read path": e.get("floor_model_through_read_path", np.nan),
+                      "floor model": e.get("floor_model_two_exp_per_event") or np.nan,
+                      "read path (µs)": e.get("read_path_us_per_read", np.nan), "read_s": e["read_ms"] * 1e-3,
                       "µs per neuron-read": e["us_per_neuron_window"],
                       "closed-form share": e["closed_form_share"], "near-threshold share": e["near_threshold_share"],
                       "load (1 min)": r["machine"]["load_average_1min"], "command": r["command"]})
@@ -313,6 +315,7 @@ for name, r in records.items():
                              # (records from before the split have neither)
                              "host work besides chip and ALE / environment": t.get("other_host_s_per_game", np.nan) / t["env_s_per_game"],
                              "chip speed for 2× (emulated / wall)": t.get("chip_emulated_per_wall_for_2x", np.nan),
+                             "read_ms": t.get("read_ms", np.nan),
                              "min per run (committed runs)": c.get("minutes_per_run", np.nan),
                              "wall / environment (committed runs)": c.get("wall_over_env", np.nan)})
         study_hours = r["study_hours_2_cores"]
@@ -323,7 +326,7 @@ if len(training):
           f"{60 * committed_hours:.0f} min as the committed runs took")
 if len(accuracy):
     print(f"F-I curve of the fast engine against its closed form: largest relative error {fi_error:.2g}")
-display(speed.drop(columns="command").round(3), accuracy.round(4), training.round(2))
+display(speed.drop(columns=["command", "read_s"], errors="ignore").round(3), accuracy.round(4), training.drop(columns="read_ms", errors="ignore").round(2))
 
 
 def bounds_sentences(speed: pd.DataFrame, training: pd.DataFrame) -> str:
@@ -337,15 +340,30 @@ def bounds_sentences(speed: pd.DataFrame, training: pd.DataFrame) -> str:
                       "does at least that model's work per event, one chip per call, cannot reach it there."
                       if len(below) else "The bound is above the target at every read length: the gap is the "
                       "engine's own work per event."))
+        # the engine's work per read beyond the fixed cost, in units of the floor model's: now, and at 200x
+        floor_s = speed.read_s / speed["floor model"]
+        fixed_s = speed["read path (µs)"] * 1e-6
+        now = (speed.read_s / speed["emulated / wall"] - fixed_s) / floor_s
+        allowed = (speed.read_s / speed.target - fixed_s) / floor_s
+        reads = [r.split(" (")[0] for r in speed.reads]
+        out.append("The engine's work per read beyond that fixed cost is now "
+                   + ", ".join(f"{n:.1f}× ({r})" for r, n in zip(reads, now))
+                   + " the floor model's; 200× would need at most "
+                   + ", ".join(f"{a:.1f}× ({r})" for r, a in zip(reads, allowed)) + ".")
     for _, t in training.iterrows():
         if pd.isna(t["host work besides chip and ALE / environment"]):
             continue
         free = 1.0 + t["host work besides chip and ALE / environment"]
         need = t["chip speed for 2× (emulated / wall)"]  # null in the record: no speed would do
         need = np.inf if need is None or pd.isna(need) else float(need)
+        same_reads = speed[np.isclose(speed.read_s, t["read_ms"] * 1e-3)] if "read_ms" in t else speed.iloc[:0]
+        bound = float(same_reads["bound: floor model + read path"].iloc[0]) if len(same_reads) else np.nan
         out.append(f"{t['condition'].capitalize()}: with a chip that cost nothing, a game would take {free:.2f}× "
-                   "its environment share; " + (f"2× needs the chip's reads at {need:.0f}× real time."
-                                               if np.isfinite(need) else "so no chip speed brings it to 2×."))
+                   "its environment share; " + (f"2× needs the chip's reads at {need:.0f}× real time"
+                                               if np.isfinite(need) else "so no chip speed brings it to 2×")
+                   + (f", above the speed bound of these reads ({bound:.0f}×)." if np.isfinite(need) and need > bound
+                      else f", within the speed bound of these reads ({bound:.0f}×)." if np.isfinite(need) and np.isfinite(bound)
+                      else "."))
     return " ".join(out)
 
 
@@ -375,16 +393,18 @@ if split is not None and "chip_s_per_game" in split:
     for k, env_s in enumerate(split.env_s_per_game):
         ax.plot([2e3 * env_s] * 2, [k - 0.45, k + 0.45], "--", color="#c44e52", lw=2, label="target: 2 × environment" if k == 0 else None)
     for k, (cond, r) in enumerate(split.iterrows()):
-        ax.text(left[k], k, f"  {r.reads_per_game:.0f} reads, {r.wall_over_env:.1f} × environment", va="center", fontsize=9)
-    ax.set(xlabel="wall time per game (ms, one core)", xlim=(0, 1.35 * left.max()),
+        ax.text(max(left[k], 2e3 * r.env_s_per_game), k, f"  {r.reads_per_game:.0f} reads, {r.wall_over_env:.1f} × environment",
+                va="center", fontsize=9)
+    ax.set(xlabel="wall time per game (ms, one core)", xlim=(0, 1.35 * max(left.max(), 2e3 * split.env_s_per_game.max())),
            title="Where a training game's time goes (bench train, a later game before learning starts)")
     legend_outside(fig, [ax], ncols=4)
     save(fig, "01_game_time_split", OUT)
 if WHERE.readme and records:
-    md = (analysis.markdown_table(speed.drop(columns=["command", "µs per neuron-read", "load (1 min)"]))
+    md = (analysis.markdown_table(speed.drop(columns=["command", "µs per neuron-read", "load (1 min)", "floor model",
+                                                      "read path (µs)", "read_s"]))
           + "\n\n" + analysis.markdown_table(accuracy))
     if len(training):
-        md += ("\n\n" + analysis.markdown_table(training)
+        md += ("\n\n" + analysis.markdown_table(training.drop(columns="read_ms", errors="ignore"))
                + f"\n\nThe main comparison's 20 runs of 2000 games on 2 cores: {60 * study_hours:.0f} min "
                f"at the bench's speeds, {60 * committed_hours:.0f} min as the committed runs took (target 45; "
                "the runs' wall times were measured with 2 runs sharing the 2 cores). ")

@@ -304,7 +304,7 @@ if not quick and REPORT.exists():
         f"{by_cond['baseline'][0]} of {by_cond['baseline'][1]} baseline runs and {by_cond['dreaming'][0]} of "
         f"{by_cond['dreaming'][1]} dreaming runs came out bit for bit the same"
         + (f"; the others differ from game {differ.first_differing_game.min():.0f}–{differ.first_differing_game.max():.0f} "
-           f"on, where {' and '.join(f'`{c}`' for c in sorted(first_diffs.column.unique()))} first differs, by "
+           f"on, where the world model's recorded {' and '.join(f'`{c}`' for c in sorted(first_diffs.column.unique()))} first differs, by "
            f"{first_diffs.rel_diff.min():.0e} to {first_diffs.rel_diff.max():.0e} of its value (the last bit), "
            f"and their final returns moved by up to {moved.max():.2f} (median {moved[~same].median():.2f})"
            if len(differ) else "")

@@ -57,6 +57,8 @@ def no_work(monkeypatch):
     (["rerun", "--all"], "--all goes with --first-games"),
     (["rerun", "--all", "--first-games", "2", "--replace"], "compares in memory"),
     (["rerun", "--all", "--first-games", "0"], "games = 0"),
+    (["rerun", "--from-check", "missing.csv"], "not a readable first-games report"),
+    (["rerun", "--all", "--from-check", "missing.csv", "--first-games", "2"], "not both"),
 ])
 def test_a_bad_value_gives_one_line_and_exit_status_2(argv, fragment, capsys, tmp_path, no_work):
     with pytest.raises(SystemExit) as exit_:

@@ -135,3 +135,12 @@ def test_the_first_games_check_finds_a_changed_game_and_writes_only_its_report(t
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "first.csv"])
     with pytest.raises(ValueError, match="games = 0"):
         rr.check_first_games([path], 0)
+
+
+def test_failed_checks_names_the_runs_that_did_not_reproduce(tmp_path):
+    report = tmp_path / "check.csv"
+    pd.DataFrame({"run": ["a", "b", "c"], "identical": [True, False, False]}).to_csv(report, index=False)
+    assert rr.failed_checks(report) == ["b", "c"]
+    (tmp_path / "other.csv").write_text("x,y\n1,2\n")
+    with pytest.raises(ValueError, match="not a first-games report"):
+        rr.failed_checks(tmp_path / "other.csv")
