@@ -88,3 +88,15 @@ def test_a_checkpoint_of_other_code_is_not_resumed(tmp_path, monkeypatch):
     monkeypatch.setattr(neurodream, "code_fingerprint", lambda: "edited since", raising=False)
     with pytest.warns(UserWarning, match="run.ckpt was written by other code"):
         train(cfg, progress=False, checkpoint=ckpt)
+
+
+def test_a_run_file_records_the_blas_kernels_it_ran(tmp_path):
+    from neurodream import blas
+
+    cfg = TrainConfig(condition="baseline", **TINY)
+    path = save_run(train(cfg, progress=False), cfg, tmp_path)
+    assert load_run(path).attrs["blas_kernel"] == blas.active_kernel()  # e.g. "Haswell"; None without OpenBLAS
+    older = json.loads(path.read_text())
+    del older["blas_kernel"]  # files made before the kernels were recorded
+    path.write_text(json.dumps(older))
+    assert load_run(path).attrs["blas_kernel"] is None
