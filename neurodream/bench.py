@@ -34,6 +34,7 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     the last upload plays on for ``host_ms``, then the new stimulus for ``window_ms`` (a read of
     ``host_ms + window_ms``)."""
     from .chip import Calibration, Emulator
+    from .chip.emulator import played_events
     from .encoding import encode
     from .networks import build_paper_chip
     from .pong import random_states
@@ -66,7 +67,7 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     wall = time.perf_counter() - t0
     emulated = windows * dt
     matches = chip.events.cam_matches - matches0
-    floor = event_floor_ratio(chip, [read_events(stims[k + 1], stims[k], wait, host) for k in range(windows)], dt)
+    floor = event_floor_ratio(chip, [played_events(dt, stims[k + 1], **read_args(k + 1)) for k in range(windows)], dt)
     read_path_s = read_path_seconds(paper.network, cal, seed, dt)
     return {
         "engine": engine,
@@ -99,17 +100,6 @@ def bench_emulator(windows: int, window_ms: float, engine: str, pulse_code, seed
     }
 
 
-def read_events(stim, previous, wait_s: float, host_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """The generator events of one of :func:`bench_emulator`'s reads, as ``Emulator.run`` plays them:
-    times from the read's start (s) and generator ids. ``host_s = 0``: ``stim`` for ``wait_s``; else
-    ``previous`` playing on from ``wait_s`` into its program for ``host_s``, then ``stim`` for ``wait_s``."""
-    rel, ids = stim.events(wait_s)
-    if host_s > 0:
-        tail_t, tail_ids = previous.events(host_s, wait_s)
-        rel, ids = np.concatenate((tail_t, rel + host_s)), np.concatenate((tail_ids, ids))
-    return rel, ids.astype(np.int64)
-
-
 def read_path_seconds(network, cal, seed: int, dt: float, reads: int = 2000) -> float:
     """Wall time (s) of one ``Emulator.run`` of ``dt`` on a fresh chip of ``network`` at rest without
     input (best of 3 batches of ``reads``): the fixed cost of a read (validation, event lists, the
@@ -129,8 +119,8 @@ def read_path_seconds(network, cal, seed: int, dt: float, reads: int = 2000) -> 
 
 def event_floor_ratio(chip, reads, dt: float, reps: int = 5) -> float:
     """Emulated / wall time of the cheapest event-driven model on this chip's own event lists
-    (``reads``: each read's events as :func:`read_events` gives them, reads of ``dt`` back to
-    back): per accepted input event, decay a linear synapse and a linear membrane to it (two
+    (``reads``: each read's events as :func:`~neurodream.chip.emulator.played_events` gives them,
+    reads of ``dt`` back to back): per accepted input event, decay a linear synapse and a linear membrane to it (two
     ``exp``) and add the pulse; per neuron and read, one decay to the read's end. No threshold, no
     spikes, no Python per read: a bound on what an approximate per-event engine could reach, not a
     model."""
@@ -227,6 +217,7 @@ class PartTimes:
         self.wall_s = dict.fromkeys(names, 0.0)
         self.first_game_calls = dict.fromkeys(names, 0)
         self.first_game_wall_s = dict.fromkeys(names, 0.0)
+        self.last_wall_s = dict.fromkeys(names, 0.0)
         self.games_started = 0
 
     def later_calls(self, name: str) -> int:
@@ -254,7 +245,6 @@ def timed_training_parts():
     record = PartTimes(methods)
     real = {name: getattr(owner, attr) for name, (owner, attr) in methods.items()}
     real_new_game = PaperChipRunner.new_game
-    last_start_s = [0.0]
 
     def timed(name):
         method = real[name]
@@ -264,11 +254,9 @@ def timed_training_parts():
             try:
                 return method(self, *args, **kwargs)
             finally:
-                dt = time.perf_counter() - t0
-                record.wall_s[name] += dt
+                record.last_wall_s[name] = time.perf_counter() - t0
+                record.wall_s[name] += record.last_wall_s[name]
                 record.calls[name] += 1
-                if name == "env_start":
-                    last_start_s[0] = dt
 
         return call
 
@@ -278,7 +266,7 @@ def timed_training_parts():
             record.first_game_calls.update(record.calls)
             record.first_game_wall_s.update(record.wall_s)
             record.first_game_calls["env_start"] -= 1
-            record.first_game_wall_s["env_start"] -= last_start_s[0]
+            record.first_game_wall_s["env_start"] -= record.last_wall_s["env_start"]
         return real_new_game(self)
 
     for name, (owner, attr) in methods.items():

@@ -90,9 +90,10 @@ def test_emulator_benchmark_bounds_the_released_loop_reads_too():
 
 
 def test_the_floor_model_sees_the_events_the_emulator_plays():
-    # bench.read_events rebuilds a released-loop read's events: the chip must count as many
-    from neurodream.bench import read_events
+    # played_events gives the floor model a released-loop read's events: the chip counts as many,
+    # the previous upload's tail first, the new upload's events from the upload on
     from neurodream.chip import Calibration, Emulator
+    from neurodream.chip.emulator import played_events
     from neurodream.encoding import encode
     from neurodream.networks import build_paper_chip
     from neurodream.pong import random_states
@@ -102,10 +103,14 @@ def test_the_floor_model_sees_the_events_the_emulator_plays():
     chip.run(0.01, stims[0])
     for k in (1, 2):
         before = chip.events.input_events
-        chip.run(0.018, stims[k], upload_at_s=0.008, previous=stims[k - 1], previous_phase_s=0.01)
-        rel, ids = read_events(stims[k], stims[k - 1], 0.01, 0.008)
+        read = dict(upload_at_s=0.008, previous=stims[k - 1], previous_phase_s=0.01)
+        chip.run(0.018, stims[k], **read)
+        rel, ids = played_events(0.018, stims[k], **read)
         assert chip.events.input_events - before == ids.size > 0
         assert rel.min() >= 0 and rel.max() < 0.018
+        tail = rel < 0.008
+        assert tail.sum() == stims[k - 1].events(0.008, 0.01)[0].size
+        assert (~tail).sum() == stims[k].events(0.01)[0].size
 
 
 def test_timed_training_parts_counts_every_call_and_the_first_game_apart():

@@ -136,6 +136,21 @@ def neuron_parameters(
     return p, circuits
 
 
+def played_events(duration_s: float, stimulus: Stimulus, upload_at_s: float = 0.0,
+                  previous: Stimulus | None = None, previous_phase_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The generator events of a read of ``duration_s`` (arguments as :meth:`Emulator.run` takes
+    them, already checked): times from the read's start (s) and generator ids (a writable int64
+    copy). ``previous`` plays on from ``previous_phase_s`` into its program until the upload at
+    ``upload_at_s``; ``stimulus`` plays from there to the read's end."""
+    rel, ids = stimulus.events(duration_s - upload_at_s)
+    if upload_at_s > 0:
+        rel = rel + upload_at_s
+        if previous is not None:
+            tail_t, tail_ids = previous.events(upload_at_s, previous_phase_s)
+            rel, ids = np.concatenate((tail_t, rel)), np.concatenate((tail_ids, ids))
+    return rel, ids.astype(np.int64)  # a writable copy: Numba compiles read-only arrays separately
+
+
 class Emulator:
     """A DYNAP-SE1 chip running one network; ``run`` advances its clock window by window.
 
@@ -314,13 +329,7 @@ class Emulator:
         t0 = self.time_s
         t1 = t0 + duration_s
         if stimulus is not None:
-            rel, ids = stimulus.events(duration_s - upload_at_s)
-            if upload_at_s > 0:
-                rel = rel + upload_at_s
-                if previous is not None:
-                    tail_t, tail_ids = previous.events(upload_at_s, previous_phase_s)
-                    rel, ids = np.concatenate((tail_t, rel)), np.concatenate((tail_ids, ids))
-            ids = ids.astype(np.int64)  # a writable copy: Numba compiles read-only arrays separately
+            rel, ids = played_events(duration_s, stimulus, upload_at_s, previous, previous_phase_s)
         elif events is not None:
             rel, ids = (np.asarray(x) for x in events)
             if rel.size and (rel.min() < 0 or rel.max() >= duration_s):
