@@ -4,7 +4,10 @@
 ``python -m neurodream sweep --conditions baseline dreaming --seeds 0-9 --games 2000 --jobs 2``: many,
 cached in ``--out`` and resumable (``--scheduler tcp://host:8786`` sends them to a Dask cluster);
 ``python -m neurodream rerun --conditions dreaming --seeds 0-9 --code 842c514161ef2ead --replace``: the
-committed files of those runs recomputed with today's code and compared with them (:mod:`neurodream.rerun`).
+committed files of those runs recomputed with today's code and compared with them (:mod:`neurodream.rerun`);
+``python -m neurodream seal --all --out data``: a digest (:mod:`neurodream.run_digest`) added to the run
+files made before digests were recorded, which the loaders refuse without one;
+``python -m neurodream powered --jobs 2``: the powered, pre-registered study's missing runs (:mod:`neurodream.powered`).
 ``train`` and ``sweep`` both take ``--set FIELD=VALUE ...`` for any other :class:`~neurodream.training.TrainConfig` field,
 e.g. ``--fidelity corrected --set action_activity=1000`` or ``--set dream_steps=0``; each value is
 converted by its field's type. A bad value stops the command before any work with a one-line
@@ -178,7 +181,7 @@ def _add_runs(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``neurodream`` command line (subcommands ``train`` and ``sweep``)."""
+    """The ``neurodream`` command line (subcommands ``train``, ``sweep``, ``rerun``, ``seal`` and ``powered``)."""
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = _Parser(prog="neurodream", description=__doc__.splitlines()[0], formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -209,6 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a quick check instead: recompute only the first N games of each run, in memory, and "
                          "compare them (nothing written but --report)")
     _add_common(rr)
+    se = sub.add_parser("seal", formatter_class=fmt,
+                        help="add its digest to each run file made before digests were recorded (the loaders "
+                             "refuse a run file without one); a file whose digest does not match is refused")
+    se.add_argument("paths", nargs="*", type=Path, default=[], metavar="PATH", help="run files to seal")
+    se.add_argument("--all", action="store_true",
+                    help="every run file (a JSON file with config and table) in --out and its subfolders")
+    se.add_argument("--out", default="data", help="folder searched by --all")
+    po = sub.add_parser("powered", formatter_class=fmt,
+                        help="the powered, pre-registered study (docs/preregistration.md): its missing runs, block "
+                             "by block; resumable (the same command goes on where it stopped)")
+    po.add_argument("--jobs", type=_jobs, default=2, help="runs at once (-1: one per core)")
+    po.add_argument("--blocks", type=int, default=None, help="only the first N blocks of 20 seeds (default: all)")
+    po.add_argument("--out", default=None, help="folder of the study's run files (default: data/powered of the package)")
+    po.add_argument("--dry-run", action="store_true", help="list the missing runs and their estimated cost, compute nothing")
     return parser
 
 
@@ -217,6 +234,18 @@ def main(argv=None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    if args.command == "seal":
+        _seal(args, command)
+        return
+    if args.command == "powered":
+        from . import powered
+
+        try:
+            powered.run(powered.RUNS_DIR if args.out is None else args.out, jobs=args.jobs, blocks=args.blocks,
+                        dry_run=args.dry_run)
+        except ValueError as err:
+            command.error(str(err))
+        return
     try:
         fields = {"fidelity": args.fidelity, **parse_fields(args.set)}
         if args.command in ("sweep", "rerun"):
@@ -238,7 +267,7 @@ def main(argv=None) -> None:
     elif args.command == "sweep":
         _sweep(configs, args, command)
     else:
-        _train(configs[0], args)
+        _train(configs[0], args, command)
 
 
 def _note_if_no_learning(configs: list, command: argparse.ArgumentParser) -> None:
@@ -316,13 +345,79 @@ def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
         print(summary(table))
 
 
-def _train(cfg, args: argparse.Namespace) -> None:
-    from .training import checkpoint_path, save_run, train
+def _train(cfg, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
+    """One run into ``--out``, under its lock (:mod:`neurodream.run_lock`: refused, exit status 1,
+    while another process computes it). Never overwrites: a file at the run's name that is its
+    finished result is said so (nothing computed); any other is kept as ``<name>.superseded``."""
+    from .run_lock import RunLocked, hold, remove_orphan_temporaries
+    from .sweep import set_aside, why_not_finished
+    from .training import checkpoint_path, run_path, train
 
-    table = train(cfg, checkpoint=checkpoint_path(cfg, args.out))  # Ctrl-C, then the same command resumes
-    path = save_run(table, cfg, args.out)
+    path = run_path(cfg, args.out)
+    remove_orphan_temporaries(args.out)
+    try:
+        with hold(path):
+            if path.exists():
+                reason = why_not_finished(cfg, path)
+                if reason is None:
+                    print(f"{path} is this run's finished result already (nothing computed)")
+                    return
+                aside = set_aside(path)
+                print(f"{reason}; kept as {aside.name}, the run is computed again", file=sys.stderr)
+            # Ctrl-C, then the same command resumes from the checkpoint
+            table = train(cfg, checkpoint=checkpoint_path(cfg, args.out), save_in=args.out)
+    except RunLocked as err:
+        command.exit(1, f"{command.prog}: {err}\n")
     print(f"{path}: mean return of the last {min(50, len(table))} games "
           f"{table['return'].tail(50).mean():.3f}")
+
+
+def _seal(args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
+    """Add a digest to the run files named (or, with ``--all``, to every run file under ``--out``)
+    that have none, each checked first (:func:`_check_run`); one line per file refused (exit status
+    1), and a count of those sealed."""
+    from .run_digest import seal_file
+
+    if args.all == bool(args.paths):
+        command.error("give run files to seal, or --all (every run file in --out), not both")
+    paths = _run_files(Path(args.out)) if args.all else args.paths
+    sealed, refused = 0, []
+    for path in paths:
+        try:
+            sealed += seal_file(path, check=lambda payload, path=path: _check_run(payload, path))
+        except ValueError as err:
+            refused.append(str(err))
+    for line in refused:
+        print(f"{command.prog}: refused: {line}", file=sys.stderr)
+    print(f"{sealed} of {len(paths)} run files sealed, {len(paths) - sealed - len(refused)} had a digest that "
+          f"verifies, {len(refused)} refused")
+    if refused:
+        sys.exit(1)
+
+
+def _check_run(payload: dict, path: Path) -> None:
+    """``ValueError`` naming ``path`` unless ``payload`` is a run file that
+    :func:`~neurodream.training.load_run` would read, digest aside (:func:`~neurodream.training.run_table`)."""
+    from .training import run_table
+
+    if not isinstance(payload, dict) or "config" not in payload or "table" not in payload:
+        raise ValueError(f"{path} is not a run file (no config and table)")
+    run_table(payload, path)
+
+
+def _run_files(folder: Path) -> list[Path]:
+    """The run files in ``folder`` and its subfolders: JSON objects with ``config`` and ``table``."""
+    import json
+
+    found = []
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            payload = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(payload, dict) and "config" in payload and "table" in payload:
+            found.append(path)
+    return found
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """The paper's statistics of learning runs (docs/protocol.md §7): learning curves, final performance,
-Mann-Whitney U, games needed to reach a return level, and the random policy's return.
+Mann-Whitney U (two-sided, and one-sided as the paper), games needed to reach a return level (per
+run, censored, Kaplan-Meier), and the random policy's return. The methods themselves, with their
+checked coverage, are in :mod:`neurodream.stats`.
 
 Input everywhere: the tidy per-game table of :func:`neurodream.sweep.load_results` (columns
 ``condition, seed, game, return, ...``).
@@ -96,79 +98,124 @@ def final_performance(table: pd.DataFrame, last: int = FINAL_GAMES) -> pd.DataFr
 
 
 def mann_whitney(final: pd.DataFrame, better: str = "dreaming", worse: str = "baseline") -> dict:
-    """One-sided Mann-Whitney U test that ``better``'s final returns exceed ``worse``'s (the paper's
-    test); U is ``better``'s statistic."""
-    from scipy.stats import mannwhitneyu
+    """Mann-Whitney U of ``better``'s final returns against ``worse``'s: U is ``better``'s statistic,
+    ``p_one_sided`` the paper's test (``better`` higher), ``p_two_sided`` the test this package
+    reports (:func:`neurodream.stats.mann_whitney`)."""
+    from . import stats
 
     a = final.loc[final.condition == better, "final_return"].to_numpy()
     b = final.loc[final.condition == worse, "final_return"].to_numpy()
     if a.size == 0 or b.size == 0:
         raise ValueError(f"need final returns of both {better!r} and {worse!r}; got {a.size} and {b.size} runs")
-    res = mannwhitneyu(a, b, alternative="greater")
-    return {"U": float(res.statistic), "p": float(res.pvalue), "n_" + better: int(a.size), "n_" + worse: int(b.size)}
+    res = stats.mann_whitney(a, b)
+    return {"U": res["U"], "p_one_sided": res["p_one_sided_greater"], "p_two_sided": res["p_two_sided"],
+            "n_" + better: int(a.size), "n_" + worse: int(b.size)}
 
 
 def paired_difference(per_seed: pd.DataFrame, a: str, b: str) -> dict:
     """Two columns of a per-seed table (rows: seeds, as notebook 04's control section builds it),
-    compared on the seeds that have both: mean of ``a - b``, how many seeds have ``a > b``, and the
-    two-sided Wilcoxon signed-rank p (runs of one seed share their chip and their first games, so
-    pairing them removes that part of the spread)."""
+    compared on the seeds that have both: mean of ``a - b`` with its 95 % t-interval
+    (:func:`neurodream.stats.mean_interval`), how many seeds have ``a > b``, and the two-sided
+    Wilcoxon signed-rank p (runs of one seed share their chip and their first games, so pairing
+    them removes that part of the spread)."""
     from scipy.stats import wilcoxon
+
+    from . import stats
 
     both = per_seed[[a, b]].dropna()
     if len(both) < 2:
         raise ValueError(f"need at least 2 seeds with both {a!r} and {b!r}; got {len(both)}")
     d = both[a] - both[b]
     p = float(wilcoxon(both[a], both[b]).pvalue) if (d != 0).any() else 1.0
-    return {"a": a, "b": b, "seeds": int(len(both)), "mean_difference": float(d.mean()),
-            "seeds_a_higher": int((d > 0).sum()), "wilcoxon_p": p}
+    lo, hi = stats.mean_interval(d.to_numpy())
+    return {"a": a, "b": b, "seeds": int(len(both)), "mean_difference": float(d.mean()), "ci95_low": lo,
+            "ci95_high": hi, "seeds_a_higher": int((d > 0).sum()), "wilcoxon_p": p}
 
 
 def above_random(final: pd.DataFrame, random_mean: float, keys=("condition",)) -> pd.DataFrame:
     """Per group (``keys`` present in ``final``): how many runs end above the random policy's mean
-    return, and the one-sided Wilcoxon signed-rank p that the final returns exceed it (the random
-    mean taken as exact; with 10 runs all above it, p = 0.001)."""
+    return, and the two-sided Wilcoxon signed-rank p that the final returns are centred on it
+    (``p_vs_random``; the random mean taken as exact; with 10 runs all on one side, p = 0.002)."""
     from scipy.stats import wilcoxon
 
     by = _keys(final, keys)
     rows = []
     for key, f in final.groupby(by):
         d = f.final_return.to_numpy() - random_mean
-        p = float(wilcoxon(d, alternative="greater").pvalue) if (d != 0).any() else 1.0
+        p = float(wilcoxon(d).pvalue) if (d != 0).any() else 1.0
         rows.append({**dict(zip(by, key)), "runs": int(d.size), "runs_above_random": int((d > 0).sum()),
-                     "p_above_random": p})
+                     "p_vs_random": p})
     return pd.DataFrame(rows)
 
 
-def games_to_reach(bands: pd.DataFrame, levels, column: str = "mean") -> pd.DataFrame:
-    """First game at which each condition's mean curve reaches each return level (NaN: never)."""
+def games_to_level(table: pd.DataFrame, level: float, block: int = BLOCK_GAMES) -> pd.DataFrame:
+    """Per run: the real games it needed for a ``block``-game block's mean return to reach ``level``
+    (``games``: games played at the end of the first such block; ``reached`` True), or, for a run
+    that never reaches it, the games it played (``reached`` False: censored, it would need more).
+    Each run's own unsmoothed block means, so no run borrows from its later games."""
+    keys = _run_keys(table)
+    played = table.groupby(keys).game.max() + 1
+    blocks = table.assign(block=table.game // block).groupby([*keys, "block"])["return"].mean()
+    first_hit = blocks[blocks >= level].reset_index("block").groupby(keys).block.min()
+    out = played.rename("played").to_frame().join(first_hit.rename("first_block"))
+    reached = out.first_block.notna()
+    out = pd.DataFrame({"level": float(level),
+                        "games": np.where(reached, (out.first_block + 1) * block, out.played).astype(float),
+                        "reached": reached.to_numpy()}, index=out.index)
+    return out.reset_index()
+
+
+def reach_summary(table: pd.DataFrame, levels) -> pd.DataFrame:
+    """Per group (:data:`GROUP_KEYS` present) and level: the Kaplan-Meier median of the games a run
+    needs to reach the level (:func:`games_to_level`; runs that never do are censored) with its 95 %
+    interval (:func:`neurodream.stats.km_median`: NaN where the data cannot bound it), and how many
+    of the runs reached it."""
+    from . import stats
+
+    keys = _keys(table, GROUP_KEYS)
     rows = []
-    keys = _keys(bands, GROUP_KEYS)
-    for key, g in bands.groupby(keys):
-        g = g.sort_values("game")
-        for level in levels:
-            hit = g.loc[g[column] >= level, "game"]
-            rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))),
-                         "level": level, "games": float(hit.iloc[0]) if len(hit) else np.nan})
+    for level in levels:
+        per_run = games_to_level(table, level)
+        for key, g in per_run.groupby(keys):
+            med = stats.km_median(g.games.to_numpy(), g.reached.to_numpy())
+            rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))), "level": level,
+                         "km_median_games": med["median"], "ci95_low": med["ci_low"], "ci95_high": med["ci_high"],
+                         "runs": med["runs"], "reached": med["reached"]})
     return pd.DataFrame(rows)
+
+
+def describe_reach(row) -> str:
+    """One cell for a table: ``'650 (400–1100), 8/10 reached'``; 'not reached by half' where the
+    median is censored; an open end of the interval as '–'."""
+    def games(v):
+        return f"{v:.0f}" if v == v else "–"
+
+    head = f"{games(row.km_median_games)} ({games(row.ci95_low)}–{games(row.ci95_high)})" \
+        if row.km_median_games == row.km_median_games else "not reached by half"
+    return f"{head}, {row.reached}/{row.runs} reached"
 
 
 def setting_summary(table: pd.DataFrame, levels=(-1.0, -0.5, 0.0), random_mean: float | None = None) -> pd.DataFrame:
-    """Per ``setting`` and condition: runs, final return mean and SD, games for the mean curve to
-    reach each level, (per setting, on the dreaming row) the one-sided Mann-Whitney p that
-    dreaming ends higher than the baseline and, given the random policy's ``random_mean``, the
-    runs above it (:func:`above_random`)."""
-    curves = learning_curves(table)
-    reach = games_to_reach(curve_bands(curves), levels)
-    reach = reach.pivot_table(index=["setting", "condition"], columns="level", values="games", dropna=False)
+    """Per ``setting`` and condition: runs, final return mean and SD (ddof 1), the Kaplan-Meier
+    median of the games to reach each level with how many runs reached it (``games_to_<level>`` as
+    :func:`describe_reach` text; :func:`reach_summary` has the numbers), (per setting, on the
+    dreaming row) the Mann-Whitney p that dreaming and the baseline differ, two-sided
+    (``mw_p_two_sided``) and one-sided as the paper (``mw_p_one_sided``) and, given the random
+    policy's ``random_mean``, the runs above it (:func:`above_random`)."""
+    reach = reach_summary(table, levels)
+    reach["text"] = [describe_reach(r) for r in reach.itertuples()]
+    reach = reach.pivot_table(index=["setting", "condition"], columns="level", values="text", aggfunc="first")
     reach.columns = [f"games_to_{level:g}" for level in reach.columns]
     final = final_performance(table)
     out = final.groupby(["setting", "condition"]).final_return.agg(runs="size", final_mean="mean", final_sd="std")
     out = out.join(reach)
-    out["p_dreaming_better"] = np.nan
+    out["mw_p_two_sided"] = np.nan
+    out["mw_p_one_sided"] = np.nan
     for setting, f in final.groupby("setting"):
         if {"baseline", "dreaming"} <= set(f.condition):
-            out.loc[(setting, "dreaming"), "p_dreaming_better"] = mann_whitney(f)["p"]
+            mw = mann_whitney(f)
+            out.loc[(setting, "dreaming"), "mw_p_two_sided"] = mw["p_two_sided"]
+            out.loc[(setting, "dreaming"), "mw_p_one_sided"] = mw["p_one_sided"]
     if random_mean is not None:
         above = above_random(final, random_mean, keys=("setting", "condition")).set_index(["setting", "condition"])
         out = out.join(above.drop(columns="runs"))
@@ -196,43 +243,78 @@ def random_policy_return(games: int = 100, steps: int = 100, seed: int = 0) -> t
 
 
 PUBLISHED = {
-    ("final_mean", "dreaming"): 0.36, ("final_sd", "dreaming"): 0.48,
-    ("final_mean", "baseline"): -0.24, ("final_sd", "baseline"): 0.65,
-    ("mann_whitney_U", "dreaming>baseline"): 83.0, ("mann_whitney_p", "dreaming>baseline"): 0.007,
+    ("final_mean", "dreaming"): 0.36, ("final_sd_ddof0", "dreaming"): 0.48,
+    ("final_mean", "baseline"): -0.24, ("final_sd_ddof0", "baseline"): 0.65,
+    ("mann_whitney_U", "dreaming>baseline"): 83.0, ("mann_whitney_p_one_sided", "dreaming>baseline"): 0.007,
     ("start_mean", "baseline"): -1.65, ("start_mean", "dreaming"): -1.65, ("random_policy", "-"): -1.68,
 }
-"""The paper's numbers (10 runs per condition, 2000 games), for the summary's comparison column."""
+"""The paper's numbers (10 runs per condition, 2000 games), for the summary's comparison column. Its
+SDs are population SDs (ddof 0: the released analysis used ``np.std``), its p the one-sided
+Mann-Whitney test; :func:`published_p_values` gives both sidednesses from its U."""
+PUBLISHED_RUNS = 10
+"""Runs per condition in the paper."""
+
+
+def published_p_values() -> dict:
+    """The exact Mann-Whitney p-values of the published U = 83 with 10 runs per condition, one- and
+    two-sided (:func:`neurodream.stats.exact_mann_whitney_p`; the paper printed the one-sided one)."""
+    from . import stats
+
+    return stats.exact_mann_whitney_p(PUBLISHED[("mann_whitney_U", "dreaming>baseline")], PUBLISHED_RUNS, PUBLISHED_RUNS)
 
 
 def summary_rows(final: pd.DataFrame, mw: dict | None, reach: pd.DataFrame, random_mean: float, *,
                  runs: dict, games: int, fidelity: str, curves: pd.DataFrame | None = None,
                  table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The numbers the README quotes, each beside the published value where there is one."""
-    rows = [{"quantity": "random_policy", "condition": "-", "value": random_mean}]
+    """The numbers the README quotes, each beside the published value where there is one, with the
+    convention of each (``how``: SD ddof, test sidedness, estimator). ``reach``:
+    :func:`reach_summary` of the same runs."""
+    from . import stats
+
+    rows = [{"quantity": "random_policy", "condition": "-", "value": random_mean, "how": "mean of 200 games"}]
     for cond, f in final.groupby("condition"):
+        x = f.final_return.to_numpy()
+        lo, hi = stats.mean_interval(x) if x.size > 1 else (np.nan, np.nan)
         rows += [{"quantity": "runs", "condition": cond, "value": runs.get(cond, np.nan)},
                  {"quantity": "games_per_run", "condition": cond, "value": games},
-                 {"quantity": "final_mean", "condition": cond, "value": f.final_return.mean()},
-                 {"quantity": "final_sd", "condition": cond, "value": f.final_return.std(ddof=1)}]
+                 {"quantity": "final_mean", "condition": cond, "value": x.mean(), "ci95_low": lo, "ci95_high": hi,
+                  "how": "mean of the last 50 games per run, mean over runs; t-interval"},
+                 {"quantity": "final_sd_ddof1", "condition": cond, "value": stats.sd(x, 1) if x.size > 1 else np.nan,
+                  "how": "sample SD (ddof 1)"},
+                 {"quantity": "final_sd_ddof0", "condition": cond, "value": stats.sd(x, 0),
+                  "how": "population SD (ddof 0), as published"}]
     for _, row in above_random(final, random_mean).iterrows():
         rows += [{"quantity": "runs_above_random", "condition": row.condition, "value": row.runs_above_random},
-                 {"quantity": "p_above_random", "condition": row.condition, "value": row.p_above_random}]
+                 {"quantity": "p_vs_random", "condition": row.condition, "value": row.p_vs_random,
+                  "how": "two-sided Wilcoxon signed-rank, final returns against the random policy's mean"}]
     if curves is not None:
         first = curves[curves.game == curves.game.min()].groupby("condition").mean_return.mean()
-        rows += [{"quantity": "start_mean", "condition": c, "value": v} for c, v in first.items()]
+        rows += [{"quantity": "start_mean", "condition": c, "value": v, "how": "first 50 games, mean over runs"}
+                 for c, v in first.items()]
     if table is not None:  # the emulator's own time: one run on one core of this machine
         wall = table.groupby(["condition", "seed"]).wall_s.sum().groupby("condition").mean() / 60
         rows += [{"quantity": "wall_minutes_per_run", "condition": c, "value": v} for c, v in wall.items()]
     if mw:
+        pub = published_p_values()
         rows += [{"quantity": "mann_whitney_U", "condition": "dreaming>baseline", "value": mw["U"]},
-                 {"quantity": "mann_whitney_p", "condition": "dreaming>baseline", "value": mw["p"]}]
-    for level, row in reach.iterrows():
-        for cond, g in row.items():
-            rows.append({"quantity": f"games_to_{level:+.1f}", "condition": cond, "value": g})
+                 {"quantity": "mann_whitney_p_one_sided", "condition": "dreaming>baseline", "value": mw["p_one_sided"],
+                  "how": "one-sided (dreaming higher), as published"},
+                 {"quantity": "mann_whitney_p_two_sided", "condition": "dreaming>baseline", "value": mw["p_two_sided"],
+                  "how": "two-sided; published: exact, from its U", "published": pub["two_sided"]}]
+    for r in reach.itertuples():
+        rows.append({"quantity": f"games_to_{r.level:+.1f}", "condition": r.condition, "value": r.km_median_games,
+                     "ci95_low": r.ci95_low, "ci95_high": r.ci95_high,
+                     "how": f"Kaplan-Meier median over runs, {r.reached} of {r.runs} runs reached it (others censored)"})
     out = pd.DataFrame(rows)
-    out["published"] = [PUBLISHED.get((q, c), np.nan) for q, c in zip(out.quantity, out.condition)]
+    if "published" not in out:
+        out["published"] = np.nan
+    out["published"] = [p if p == p else PUBLISHED.get((q, c), np.nan)
+                        for q, c, p in zip(out.quantity, out.condition, out.published)]
+    for col in ("ci95_low", "ci95_high", "how"):
+        if col not in out:
+            out[col] = np.nan
     out["fidelity"] = fidelity
-    return out
+    return out[["quantity", "condition", "value", "ci95_low", "ci95_high", "published", "how", "fidelity"]]
 
 
 def readme_markers(key: str) -> tuple[str, str]:

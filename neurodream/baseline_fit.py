@@ -101,3 +101,36 @@ def candidate_settings(codes=CANDIDATE_AGENT_PULSES) -> dict[str, dict]:
     base = Calibration().with_core_bias(MODEL_CHIP_CORES, "PULSE_PWLK_P", SEARCH_MODEL_PULSE)
     return {f"agent pulse {c[0]},{c[1]}": {"calibration": base.with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", c).to_dict()}
             for c in codes}
+
+
+def selection_bootstrap(table: pd.DataFrame, published: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """How firmly the data pick the chosen candidate: the runs of each candidate (``table``: one
+    ``setting`` per candidate, runs by ``seed``) and the published runs are resampled with
+    replacement ``n_boot`` times, the rule of :func:`choose` (start within the target, then the
+    smallest RMS of the mean curves) is applied to each resample, and the share of resamples that
+    picks each candidate is returned (``setting``, ``picked_share``, ``picked``). A share well below
+    1 means the calibration is weakly identified: another resample of the same experiment would
+    have chosen another value."""
+    settings = list(dict.fromkeys(table.setting))
+    ours = {s: block_means(table[table.setting == s]).pivot(index="seed", columns="games", values="mean_return")
+            for s in settings}
+    pub = published.pivot(index="run", columns="games", values="mean_return")
+    games = sorted(set(pub.columns).intersection(*(set(o.columns) for o in ours.values())))
+    if not games:
+        raise ValueError("no block in common between the candidates' runs and the published ones")
+    rng = np.random.default_rng(seed)
+    pub_m = pub[games].to_numpy()
+    pub_mean = pub_m[rng.integers(0, len(pub_m), (n_boot, len(pub_m)))].mean(axis=1)  # (boot, blocks)
+    rms, start = [], []
+    for s in settings:
+        m = ours[s][games].to_numpy()
+        mean = m[rng.integers(0, len(m), (n_boot, len(m)))].mean(axis=1)
+        rms.append(np.sqrt(((mean - pub_mean) ** 2).mean(axis=1)))
+        start.append(mean[:, 0] - pub_mean[:, 0])
+    rms, start = np.array(rms), np.array(start)  # (candidates, boot)
+    ok = np.abs(start) <= TARGET_START_ERROR
+    score = np.where(ok | ~ok.any(axis=0), rms, np.inf)  # no candidate within the start target: all compete
+    picks = score.argmin(axis=0)
+    share = np.bincount(picks, minlength=len(settings)) / n_boot
+    return pd.DataFrame({"setting": settings, "picked_share": share, "picked": np.bincount(picks, minlength=len(settings)),
+                         "resamples": n_boot})

@@ -34,7 +34,7 @@ FIGURES = ROOT / "figures"
 NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
 
-NOT_OUTPUT_PARAMETERS = frozenset({"quick", "jobs"})
+NOT_OUTPUT_PARAMETERS = frozenset({"quick", "jobs", "compute_missing"})
 """Parameters that change how a notebook runs, not what it writes (``quick`` has its own folder)."""
 
 

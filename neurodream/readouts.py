@@ -107,8 +107,10 @@ class Policy:
     def reward(self, r: float) -> None:
         self.G += r * self.e
 
-    def update(self) -> None:
-        self.J += self.adam.step(self.G)
+    def update(self, adam: Adam | None = None) -> None:
+        """One ascent step on ``J`` with the gradient ``G``, through ``adam`` (default: the policy's
+        own optimiser; a dream with an optimiser of its own passes that one)."""
+        self.J += (self.adam if adam is None else adam).step(self.G)
 
 
 class WorldModel:

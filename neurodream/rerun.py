@@ -5,7 +5,8 @@ and, since the kernels were pinned, its OpenBLAS kernels (:mod:`neurodream.blas`
 that may alter the numbers (in the code, or in the machine's arithmetic), the runs made before it
 need not reproduce bit for bit. :func:`rerun` recomputes chosen run files into a scratch folder (a
 sweep: cached, checkpointed, resumable, two at a time or as asked), compares each new run with the
-committed one, game by game, and with ``replace`` puts the new file in the old one's place. The
+committed one, game by game, and with ``replace`` puts the new file in the old one's place (once all
+are computed and compared, keeping the old ones until every new one is in place). The
 comparison says whether a run reproduced and, where not, from which game it diverged and how far
 apart the final returns are (both are valid emulations when both meet the accuracy benchmark; a
 divergence is the chaos of a learning loop, not an error). :func:`check_first_games` is the quick
@@ -92,20 +93,35 @@ def _same_nested(a, b) -> bool:
     return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True)
 
 
+REPLACED = "replaced"
+"""The folder in the scratch (``<scratch>/replaced/``) where :func:`rerun` with ``replace`` keeps each
+committed file from the moment it is moved aside until every new file is in place."""
+
+
 def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, scratch: Path | str | None = None,
           n_jobs: int = 2, replace: bool = False, dry_run: bool = False, report: Path | str | None = None,
           progress: bool = True) -> pd.DataFrame:
     """Recompute the run files ``paths`` made by one of ``codes`` (:func:`select`) into ``scratch``
     (default: ``rerun/`` beside the first file), compare each with its committed file
-    (:func:`compare`) and, with ``replace``, move the new file over the old one. Returns one row per
-    run (:data:`REPORT_COLUMNS`), also written atomically as CSV to ``report`` when given.
+    (:func:`compare`) and, with ``replace``, put the new file in the old one's place. Returns one
+    row per run (:data:`REPORT_COLUMNS`), also written atomically as CSV to ``report`` when given.
 
     The files must all lie in one folder. Before computing it prints how many runs are to be made
     and their estimated cost (from the measured speed of the runs in that folder); ``dry_run``
     also lists them, computes nothing and returns an empty report. Interrupted, the same call
-    resumes: finished runs in ``scratch`` are kept, unfinished ones go on from their checkpoints."""
-    olds = select(paths, codes)
-    chosen = list(olds)
+    resumes: finished runs in ``scratch`` are kept, unfinished ones go on from their checkpoints.
+
+    With ``replace`` no committed file is touched until every run is computed and the report
+    (with the comparison) is written; then each committed file is moved to ``<scratch>/replaced/``
+    before its new file is moved into its place. A call interrupted among these moves and started
+    again compares with the committed files kept there, so its report is that of an uninterrupted
+    call; they are removed once every new file is in place and the report says so."""
+    paths = [Path(p) for p in paths]
+    scratch_of = (lambda p: Path(scratch)) if scratch is not None else (lambda p: p.parent / "rerun")
+    # a committed file already moved aside by an interrupted replace is compared from there
+    committed = {p: _committed_file(p, scratch_of(p)) for p in paths}
+    olds = select(list(committed.values()), codes)
+    chosen = [p for p in paths if committed[p] in olds]
     folders = {p.parent.resolve() for p in chosen}
     if len(folders) > 1:
         raise ValueError(f"the run files lie in {len(folders)} folders ({', '.join(sorted(map(str, folders)))}); "
@@ -114,29 +130,69 @@ def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, sc
         print("no run file to recompute (none of the files given was made by the codes asked for)", flush=True)
         return pd.DataFrame(columns=REPORT_COLUMNS)
     home = chosen[0].parent
-    scratch = Path(scratch) if scratch is not None else home / "rerun"
-    configs = [TrainConfig(**olds[p].attrs["config"]) for p in chosen]
+    scratch = scratch_of(chosen[0])
+    if replace:
+        _check_same_filesystem(home, scratch)
+    configs = [TrainConfig(**olds[committed[p]].attrs["config"]) for p in chosen]
+    # where each new run is: in the scratch, or already in place (moved by an interrupted replace)
+    fresh = {p: p if committed[p] != p and p.exists() else run_path(cfg, scratch) for p, cfg in zip(chosen, configs)}
     print(f"{len(configs)} committed runs to recompute into {scratch} and compare", flush=True)
     # the estimate from the speed measured in the committed runs' folder (the scratch holds few runs)
-    sweep(configs, scratch, n_jobs=n_jobs, progress=progress, dry_run=dry_run, speed_dir=home)
+    sweep([c for p, c in zip(chosen, configs) if fresh[p] != p], scratch, n_jobs=n_jobs, progress=progress,
+          dry_run=dry_run, speed_dir=home)
     if dry_run:
         return pd.DataFrame(columns=REPORT_COLUMNS)
-    rows = []
-    for path, cfg in zip(chosen, configs):
-        fresh = run_path(cfg, scratch)
-        row = {"run": path.stem, "made_by": olds[path].attrs["code"],
-               **compare(olds[path], load_run(fresh)), "replaced": False}
-        rows.append(row)
+    rows = [{"run": p.stem, "made_by": olds[committed[p]].attrs["code"],
+             **compare(olds[committed[p]], load_run(fresh[p])), "replaced": fresh[p] == p} for p in chosen]
     table = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     if report is not None:  # the comparison is saved before any committed file is replaced
         write_atomically(Path(report), table.to_csv(index=False).encode())
     if replace:
-        for k, (path, cfg) in enumerate(zip(chosen, configs)):
-            os.replace(run_path(cfg, scratch), path)
+        for k, path in enumerate(chosen):
+            _put_in_place(path, fresh[path], scratch / REPLACED / path.name)
             table.loc[k, "replaced"] = True
         if report is not None:
             write_atomically(Path(report), table.to_csv(index=False).encode())
+        for path in chosen:  # every new file is in place and the report says so
+            (scratch / REPLACED / path.name).unlink(missing_ok=True)
+        _remove_if_empty(scratch / REPLACED)
     return table
+
+
+def _committed_file(path: Path, scratch: Path) -> Path:
+    """Where the committed file of run file ``path`` is: moved to ``<scratch>/replaced/`` by a
+    replace that was interrupted, else at ``path``."""
+    aside = scratch / REPLACED / path.name
+    return aside if aside.exists() else path
+
+
+def _put_in_place(path: Path, fresh: Path, aside: Path) -> None:
+    """Move the committed file ``path`` to ``aside`` (unless it is there already), then the new
+    run file ``fresh`` to ``path`` (unless it is there already)."""
+    if fresh == path:
+        return
+    if not aside.exists():
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, aside)
+    os.replace(fresh, path)
+
+
+def _check_same_filesystem(home: Path, scratch: Path) -> None:
+    """``ValueError`` when ``scratch`` lies on another file system than ``home`` (the committed files
+    and the new ones are moved by renaming, which is atomic on one file system only)."""
+    existing = scratch
+    while not existing.exists():
+        existing = existing.parent
+    if os.stat(existing).st_dev != os.stat(home).st_dev:
+        raise ValueError(f"--scratch {scratch} is on another file system than {home}: replacing moves files by "
+                         "renaming; give a scratch folder on the same file system")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # missing, or holds other files
+        pass
 
 
 FIRST_GAMES_COLUMNS = ("run", "made_by", "blas_kernel", "games_compared", "identical", "first_differing_game")

@@ -10,7 +10,15 @@ carries a hash of its config (the fields that differ from their defaults), so a 
 run already on disk and loses nothing; a run that was cut short resumes from its last checkpoint
 (every 50 games). A file at a run's name that is not its finished result (unreadable, another
 config, made under another calibration than its config now resolves to, fewer games than its
-config) is reported by name, kept aside as ``<name>.superseded`` and recomputed.
+config, a digest that is missing or does not match: :mod:`neurodream.run_digest`) is reported by
+name, kept aside as ``<name>.superseded`` and recomputed.
+
+Each run is computed under its lock (:mod:`neurodream.run_lock`): a run that another process is
+computing (a second sweep on the same folder) is put off until the sweep's other runs are done,
+then waited for (the sweep says which and who holds it) and its result taken, or computed if that
+process ended without finishing it. A local worker process that dies (killed, out of memory) fails
+only its own run, with an error naming it, and the sweep goes on (:func:`_run_locally`); a sweep
+that is killed ends its worker processes (:func:`_end_with_parent`).
 The same sweep runs on a Dask cluster when given a scheduler address (joblib's dask backend).
 """
 
@@ -19,7 +27,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import multiprocessing
 import os
+import re
+import signal
+import threading
+import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -27,10 +40,12 @@ from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed
+from joblib.externals.loky.process_executor import TerminatedWorkerError
 from tqdm.auto import tqdm
 
 from .atomic_file import check_writable_folder
-from .training import TrainConfig, checkpoint_path, load_run, run_is_current, run_path, save_run, train
+from .run_lock import RunLocked, hold, lock_path, remove_orphan_temporaries
+from .training import TrainConfig, checkpoint_path, load_run, run_is_current, run_path, train
 
 CONFIG_COLUMNS = ("condition", "seed", "games", "wait_ms", "fidelity", "mismatch_cv")
 """Config fields copied into every row of :func:`load_results` (the rest stays in ``attrs``; none of
@@ -69,7 +84,9 @@ def cached(cfg: TrainConfig, out_dir: Path | str, *, warn: bool = True) -> bool:
 
 
 def why_not_finished(cfg: TrainConfig, path: Path) -> str | None:
-    """Why the file at ``path`` is not the finished result of ``cfg`` (None when it is)."""
+    """Why the file at ``path`` is not the finished result of ``cfg`` (None when it is): not a run
+    file :func:`~neurodream.training.load_run` accepts (corrupt, its digest missing or not
+    matching, a value of the wrong kind), another config, another loop or calibration, fewer games."""
     try:
         table = load_run(path)
     except ValueError as err:
@@ -96,23 +113,124 @@ def _aside_name(path: Path) -> Path:
     return aside
 
 
-def run_one(cfg: TrainConfig, out_dir: Path | str, *, warn: bool = True) -> Path:
+def set_aside(path: Path) -> Path:
+    """Rename the file at ``path`` to :func:`_aside_name` (``<name>.superseded``) and return the new
+    name: what replaces a file that is not a run's result keeps it."""
+    aside = _aside_name(path)
+    path.rename(aside)
+    return aside
+
+
+def run_one(cfg: TrainConfig, out_dir: Path | str, *, warn: bool = True, wait: bool = True,
+            progress: bool = False) -> Path:
     """Train one run and save it, unless its finished result is already on disk; returns the file.
-    A file at the run's name that is not its result is renamed aside first (:func:`cached` says why),
-    so no result is overwritten."""
-    if not cached(cfg, out_dir, warn=warn):
-        path = run_path(cfg, out_dir)
-        if path.exists():
-            path.rename(_aside_name(path))
-        # a run cut short resumes from its checkpoint, next to where its result will be
-        save_run(train(cfg, progress=False, checkpoint=checkpoint_path(cfg, out_dir)), cfg, out_dir)
-    return run_path(cfg, out_dir)
+
+    All under the run's lock (:func:`neurodream.run_lock.hold`): held by another process, the call
+    waits for it (printing which run waits and who holds it), then takes the result that process
+    wrote, or computes the run if it ended without one; with ``wait=False`` it raises
+    :class:`~neurodream.run_lock.RunLocked` instead. A file at the run's name that is not its result
+    is renamed aside first (:func:`cached` says why), so no result is overwritten."""
+    path = run_path(cfg, out_dir)
+    with hold(path, wait=wait, on_wait=lambda line: print(line, flush=True)):
+        if not cached(cfg, out_dir, warn=warn):
+            if path.exists():
+                set_aside(path)
+            # a run cut short resumes from its checkpoint, next to where its result will be; the
+            # result is written before anything else (train's save_in)
+            train(cfg, progress=progress, checkpoint=checkpoint_path(cfg, out_dir), save_in=out_dir)
+    return path
 
 
-def _run_or_report(cfg: TrainConfig, out_dir: Path | str) -> str | None:
-    # a failing run must not stop the others: report it, raise after the sweep
+DONE, FAILED, LOCKED = "done", "failed", "locked"
+"""What became of a run in a sweep's first pass (:func:`_run_or_report`)."""
+
+
+def _run_or_report(cfg: TrainConfig, out_dir: Path | str) -> tuple[str, str, str | None]:
+    """Run ``cfg`` unless another process holds it: (run name, :data:`DONE` / :data:`FAILED` /
+    :data:`LOCKED`, the error of a failed run). A failing run must not stop the others: it is
+    reported, and the sweep raises once the others are done."""
+    name = run_path(cfg, out_dir).name
+    _end_with_parent()
     try:
-        run_one(cfg, out_dir, warn=False)  # sweep() has warned about unusable files already
+        run_one(cfg, out_dir, warn=False, wait=False)  # sweep() has warned about unusable files already
+    except RunLocked:
+        return name, LOCKED, None
+    except Exception as err:  # noqa: BLE001 - reported with the config below
+        return name, FAILED, f"{name}: {type(err).__name__}: {err}"
+    return name, DONE, None
+
+
+PARENT_POLL_S = 1.0
+"""How often (s) a sweep's worker process looks whether the sweep's process is still there."""
+_watching = False
+
+
+def _end_with_parent() -> None:
+    """In a worker process of a local sweep (joblib's loky): end this process when the sweep's
+    process, its parent, is gone (killed: the OS ends neither the worker nor its run, which would
+    hold the run's lock for hours). A daemon thread polls the parent every :data:`PARENT_POLL_S`;
+    the run's lock goes with the process, its checkpoint stays. Elsewhere (the sweep's own process
+    with ``n_jobs=1``, a Dask worker) nothing is done."""
+    global _watching
+    if _watching or not multiprocessing.current_process().name.startswith("LokyProcess"):
+        return
+    _watching = True
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="end-with-sweep", daemon=True).start()
+
+
+def _run_locally(todo: Sequence[TrainConfig], out_dir: Path | str, n_jobs: int, progress: bool):
+    """Yield (run name, outcome, error) of each run of ``todo`` on local cores (:func:`_run_or_report`,
+    ``n_jobs`` at a time). A worker process that dies (killed, out of memory: joblib's
+    ``TerminatedWorkerError``) takes every run in flight with it: those (the runs whose lock file its
+    holder left) are run again one at a time, each in a worker of its own (:func:`_alone`), so that
+    only a run whose own worker dies fails, with a named error; the rest go on in parallel."""
+    pending = list(todo)
+    with tqdm(total=len(pending), desc="runs", disable=not progress) as bar:
+        while pending:
+            done = set()
+            try:
+                runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+                for name, outcome, err in runner(delayed(_run_or_report)(c, out_dir) for c in pending):
+                    done.add(name)
+                    bar.update()
+                    yield name, outcome, err
+                return
+            except TerminatedWorkerError:
+                lost = [c for c in pending if run_path(c, out_dir).name not in done]
+                in_flight = [c for c in lost if lock_path(run_path(c, out_dir)).exists()] or lost
+                warnings.warn(f"a worker process died (killed, or out of memory); {len(in_flight)} runs it may have "
+                              "taken with it are run again one at a time, the others go on", stacklevel=3)
+                for cfg in in_flight:
+                    bar.update()
+                    yield _alone(cfg, out_dir)
+                pending = [c for c in lost if c not in in_flight]
+
+
+def _alone(cfg: TrainConfig, out_dir: Path | str) -> tuple[str, str, str | None]:
+    """:func:`_run_or_report` in a worker process of its own: a worker that dies fails this run only,
+    with an error naming it and the worker's exit (the run resumes from its checkpoint next time)."""
+    name = run_path(cfg, out_dir).name
+    try:
+        return Parallel(n_jobs=2)([delayed(_run_or_report)(cfg, out_dir)])[0]
+    except TerminatedWorkerError as err:
+        codes = re.search(r"exit codes of the workers are (\{[^}]*\})", str(err))
+        exit_ = f"exit {codes.group(1)}" if codes else "no exit code"
+        return name, FAILED, (f"{name}: its worker process died ({exit_}: killed, or out of memory); the games "
+                              "played up to its last checkpoint are kept")
+
+
+def _wait_for(cfg: TrainConfig, out_dir: Path | str) -> str | None:
+    """Wait for run ``cfg``, which another process held in the first pass, then take its result (or
+    compute it: :func:`run_one`); the error of a failed run, or None."""
+    try:
+        run_one(cfg, out_dir, warn=True, wait=True)
     except Exception as err:  # noqa: BLE001 - reported with the config below
         return f"{run_path(cfg, out_dir).name}: {type(err).__name__}: {err}"
     return None
@@ -219,22 +337,30 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
               flush=True)
     if dry_run:
         return [run_path(c, out_dir) for c in todo]
-    failed = []
+    failed, locked = [], []
     if todo:
         check_writable_folder(out_dir)
-        jobs = (delayed(_run_or_report)(c, out_dir) for c in todo)
+        remove_orphan_temporaries(out_dir)
         if scheduler is None:
-            runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            for err in tqdm(runner(jobs), total=len(todo), desc="runs", disable=not progress):
-                if err:
-                    failed.append(err)
-                    warnings.warn(f"run failed (the others go on): {err}", stacklevel=2)
+            outcomes = _run_locally(todo, out_dir, n_jobs, progress)
         else:
             from dask.distributed import Client
             from joblib import parallel_config
 
             with Client(scheduler), parallel_config(backend="dask"):
-                failed = [e for e in Parallel()(jobs) if e]
+                outcomes = Parallel()(delayed(_run_or_report)(c, out_dir) for c in todo)
+        for name, outcome, err in outcomes:
+            if outcome == FAILED:
+                failed.append(err)
+                warnings.warn(f"run failed (the others go on): {err}", stacklevel=2)
+            elif outcome == LOCKED:
+                locked.append(name)
+        # runs another process held: their turn now that the others are done (waiting for its lock)
+        for cfg in (c for c in todo if run_path(c, out_dir).name in locked):
+            err = _wait_for(cfg, out_dir)
+            if err:
+                failed.append(err)
+                warnings.warn(f"run failed (the others go on): {err}", stacklevel=2)
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(todo)} runs failed (finished runs are saved):\n"
                            + "\n".join(failed))

@@ -32,16 +32,18 @@ from tqdm.auto import tqdm
 
 from .chip import Calibration, DEFAULT_MISMATCH_CV, Emulator
 from .chip.limits import MAX_STIMULUS_EVENTS
-from . import blas
-from .atomic_file import check_writable_folder, strict_json, write_atomically
+from . import blas, run_digest, safe_pickle
+from .atomic_file import check_writable_folder, write_atomically
 from .encoding import ACTION_ACTIVITY, MAX_ACTION_ACTIVITY, encode, randomise
 from .networks import AGENT_CHIP_CORES, FIDELITY_MODES, N_HIDDEN, build_paper_chip
 from .pong import Pong
-from .readouts import Policy, WorldModel
+from .readouts import Adam, Policy, WorldModel
 from .seeding import stream
 
 CONDITIONS = ("baseline", "dreaming")
 DREAM_REWARDS = ("model", "zero", "noise")
+DREAM_OPTIMIZERS = ("shared", "own")
+"""``TrainConfig.dream_optimizer``: the dreams' updates through the policy's Adam, or one of their own."""
 STATE_NAMES = ("ball_x", "ball_y", "cpu_y", "player_y")
 
 
@@ -72,6 +74,12 @@ class TrainConfig:
     (dreaming only): ``"model"`` (the paper: the world model's predicted reward), ``"zero"`` (dreams
     run, their policy update has a zero gradient: Adam's bookkeeping alone), ``"noise"`` (each dream's
     policy gradient replaced by zero-mean Gaussian noise of the same norm).
+
+    Arms of the powered study (notebook 10, docs/preregistration.md): ``zero_gradient_steps`` adds
+    after each game's policy update that many further Adam steps with a zero gradient (what a dream
+    does to the optimiser, without the dream's chip reads, game start or action sampling);
+    ``dream_optimizer = "own"`` (dreaming only) sends the dreams' updates through an Adam optimiser of
+    their own (own moments and step counter), so a dream cannot replay the real step's momentum.
     """
 
     condition: str = "baseline"
@@ -96,6 +104,8 @@ class TrainConfig:
     chip_seed: int = -1
     second_window: bool = False
     dream_reward: str = "model"
+    zero_gradient_steps: int = 0
+    dream_optimizer: str = "shared"
 
     def __post_init__(self):
         _normalise_numbers(self)
@@ -175,6 +185,13 @@ def _check_fields(cfg: TrainConfig) -> None:
     for name in ("poisson_input", "released_counts", "adam_from_game0", "second_window"):
         if not isinstance(getattr(cfg, name), bool):
             raise ValueError(f"{name} = {getattr(cfg, name)!r} must be True or False")
+    _check_int(cfg, "zero_gradient_steps", 0, "extra zero-gradient Adam steps after each game's update")
+    if not (isinstance(cfg.dream_optimizer, str) and cfg.dream_optimizer in DREAM_OPTIMIZERS):
+        raise ValueError(f"unknown dream_optimizer {cfg.dream_optimizer!r}; allowed: {', '.join(DREAM_OPTIMIZERS)}")
+    if cfg.dream_optimizer != "shared" and cfg.condition != "dreaming":
+        raise ValueError(f"dream_optimizer = {cfg.dream_optimizer!r} needs the dreaming condition")
+    if cfg.zero_gradient_steps and not (cfg.adam_from_game0 or cfg.learns):
+        raise ValueError("zero_gradient_steps needs policy updates (adam_from_game0, or a run that learns)")
     if not (isinstance(cfg.dream_reward, str) and cfg.dream_reward in DREAM_REWARDS):
         raise ValueError(f"unknown dream_reward {cfg.dream_reward!r}; allowed: {', '.join(DREAM_REWARDS)}")
     if cfg.second_window and cfg.condition != "baseline":
@@ -337,17 +354,27 @@ CHECKPOINT_EVERY_GAMES = 50
 
 
 def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | None = None,
-          checkpoint_every: int = CHECKPOINT_EVERY_GAMES, observer=None) -> pd.DataFrame:
+          checkpoint_every: int = CHECKPOINT_EVERY_GAMES, observer=None,
+          save_in: Path | str | None = None) -> pd.DataFrame:
     """Run one training run; returns the per-game table (see module docstring).
 
     ``observer``, when given, is called after every awake step that has a world model (dreaming
     condition) with one :class:`ModelStep`: what the model saw, predicted and should have predicted.
 
     With ``checkpoint`` (a file path; its folder is checked for writing before the first game), the
-    run's whole state is saved there atomically every ``checkpoint_every`` games and once more at
-    the end, and a run started again with the same file resumes after the last saved game with
-    exactly the results of an uninterrupted run (a finished one returns at once). The file is kept:
-    :func:`save_run` removes it once the result is on disk, so a failed final write loses no game.
+    run's whole state is saved there atomically every ``checkpoint_every`` games, and a run started
+    again with the same file resumes after the last saved game with exactly the results of an
+    uninterrupted run (a finished one returns at once). A checkpoint that cannot be written (a full
+    disk) costs a warning naming the file and the error, and the run goes on; the previous
+    checkpoint, if any, stays as it was.
+
+    With ``save_in`` (a folder) the finished run is saved there (:func:`save_run`) before anything
+    else is written, so a finished run is kept whenever its result fits on the disk, and then the
+    checkpoint is removed; only when that write fails is the final state checkpointed (all games
+    played are kept, if that fits) and the error raised. Without ``save_in`` the result is in memory
+    only, and a run with a checkpoint ends by checkpointing its final state. The sweep
+    (:func:`neurodream.sweep.run_one`) and the command line's ``train`` hold the run's lock
+    (:mod:`neurodream.run_lock`) around this call, so no other process resumes the checkpoint meanwhile.
     """
     if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
         raise ValueError(f"checkpoint_every = {checkpoint_every!r} must be a positive number of games")
@@ -368,14 +395,17 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
         runner = PaperChipRunner(cfg)
         env = Pong(cfg.seed)
         policy = Policy(N_HIDDEN, stream(cfg.seed, "policy"), lr=cfg.policy_lr)
+        # the dreams' own optimiser, kept on the policy so that a checkpoint carries it
+        policy.dream_adam = Adam(policy.J.shape, cfg.policy_lr) if cfg.dream_optimizer == "own" else None
         model = WorldModel(N_HIDDEN) if dreaming else None
         noise_rng = stream(cfg.seed, "dream-noise")
         rows = []
+    dream_adam = getattr(policy, "dream_adam", None)
     start = len(rows)
     for game in tqdm(range(start, cfg.games), initial=start, total=cfg.games,
                      desc=f"{cfg.condition} seed {cfg.seed}", disable=not progress):
         if state_file is not None and game > start and game % checkpoint_every == 0:
-            _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
+            _try_checkpoint(state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
         t0 = time.perf_counter()
         learn = game > cfg.learn_after_game
         state = env.start_game()
@@ -410,6 +440,9 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
                 break
         if learn or cfg.adam_from_game0:
             policy.update()  # before learning starts: a zero gradient, which still steps Adam's counter
+            for _ in range(cfg.zero_gradient_steps):  # the optimiser's part of a dream, alone
+                policy.G = np.zeros_like(policy.G)
+                policy.update()
         dream_steps = 0
         for _ in range(cfg.dreams_per_game if dreaming and cfg.dream_steps else 0):
             state = env.start_game()
@@ -427,7 +460,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
                 noise = noise_rng.standard_normal(policy.G.shape)
                 policy.G = noise * (norm / max(float(np.linalg.norm(noise)), 1e-300))
             if learn or cfg.adam_from_game0:
-                policy.update()
+                policy.update(dream_adam)
         rows.append({
             "game": game, "real_steps": steps, "dream_steps": dream_steps, "return": ret,
             "policy_entropy": entropy / max(steps, 1),
@@ -438,13 +471,36 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
             "wall_s": time.perf_counter() - t0,
         })
     env.close()
-    if state_file is not None and start < cfg.games:
-        _save_checkpoint(state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
     table = pd.DataFrame(rows)
     table.attrs["config"] = cfg.to_dict()
     table.attrs["policy_J"] = policy.J.tolist()
     table.attrs["model_W"] = np.vstack([model.W_s, model.W_r]).tolist() if model else None
+    final = (state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
+    if save_in is not None:
+        try:
+            save_run(table, cfg, save_in)
+        except OSError:
+            if state_file is not None and start < cfg.games:
+                _try_checkpoint(*final)  # the games played since the last checkpoint, if that fits
+            raise
+        if state_file is not None:
+            state_file.unlink(missing_ok=True)
+    elif state_file is not None and start < cfg.games:
+        _try_checkpoint(*final)
     return table
+
+
+def _try_checkpoint(path: Path, *state) -> bool:
+    """:func:`_save_checkpoint`; a write that fails (a full disk) costs a one-line warning naming the
+    file and the error, and leaves the previous checkpoint, if any, as it was. Returns whether it
+    was written."""
+    try:
+        _save_checkpoint(path, *state)
+    except OSError as err:
+        warnings.warn(f"checkpoint {path} not written ({err.strerror or err}); the run goes on, "
+                      "keeping the previous checkpoint, if any", RuntimeWarning, stacklevel=3)
+        return False
+    return True
 
 
 def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log, noise_rng) -> None:
@@ -457,16 +513,20 @@ def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, 
 
 def _load_checkpoint(path: Path, cfg: TrainConfig):
     """The saved state of run ``cfg``, or None (no file, another config, or written by other code,
-    i.e. another :func:`neurodream.code_fingerprint`: start afresh, with a warning naming the file)."""
+    i.e. another :func:`neurodream.code_fingerprint`: start afresh, with a warning naming the file).
+    The file is read by :func:`neurodream.safe_pickle.loads`, which refuses any global a checkpoint
+    never holds before calling it: a file planted in the output folder runs no code."""
     from . import code_fingerprint
 
     if not path.exists():
         return None
     try:
-        with open(path, "rb") as f:
-            payload = pickle.load(f)
+        payload = safe_pickle.loads(path.read_bytes())
         same_config = payload["config"] == cfg.to_dict()
         same_code = payload.get("code") == code_fingerprint()
+    except safe_pickle.ForbiddenGlobal as err:
+        warnings.warn(f"checkpoint {path} refused: {err}; starting afresh", stacklevel=3)
+        return None
     except Exception as err:  # noqa: BLE001 - any unreadable checkpoint only costs a restart
         warnings.warn(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); starting afresh", stacklevel=3)
         return None
@@ -579,7 +639,8 @@ def checkpoint_path(cfg: TrainConfig, directory: Path | str) -> Path:
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:
     """Write :func:`run_path` atomically, as strict JSON (NaN as null): config, library version, code
     fingerprint, the OpenBLAS kernels of the process (:func:`neurodream.blas.active_kernel`),
-    calibration, per-game rows, final weights; then remove the run's checkpoint
+    calibration, per-game rows, final weights, and the digest of all these
+    (:mod:`neurodream.run_digest`), which :func:`load_run` checks; then remove the run's checkpoint
     (:func:`checkpoint_path`), which is no longer needed."""
     from . import __version__, code_fingerprint
 
@@ -587,16 +648,36 @@ def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Pa
                "blas_kernel": blas.active_kernel(), "loop": LOOP_VERSION,
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
-    path = write_atomically(run_path(cfg, directory), strict_json(payload))
+    path = write_atomically(run_path(cfg, directory), run_digest.sealed_text(payload))
     checkpoint_path(cfg, directory).unlink(missing_ok=True)
     return path
 
 
+REQUIRED_COLUMNS = ("game", "return")
+"""Per-game columns every run file holds."""
+
+
 def load_run(path: Path | str) -> pd.DataFrame:
-    """Read a run written by :func:`save_run` (null, or in older files a bare NaN, as NaN); a corrupt
-    file raises ``ValueError`` naming it."""
+    """Read a run written by :func:`save_run` (null, in files sealed after the fact also a bare NaN
+    of an older file, as NaN). A file that is not one raises ``ValueError`` naming it: corrupt, its
+    digest missing or not matching its content (:func:`neurodream.run_digest.verify`: edited after
+    it was written, or made before digests were recorded), or a value of the wrong kind
+    (:func:`check_run_payload`)."""
     try:
         payload = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"results file {path} is corrupt or not a neurodream run ({err})") from None
+    if not isinstance(payload, dict) or not {"config", "table"} <= set(payload):
+        raise ValueError(f"results file {path} is corrupt or not a neurodream run (no config and table)")
+    payload = run_digest.verify(payload, path)
+    return run_table(payload, path)
+
+
+def run_table(payload: dict, path: Path | str) -> pd.DataFrame:
+    """The per-game table (with its attrs) of a run file's ``payload`` read from ``path``, checked
+    (:func:`check_run_payload`); ``ValueError`` naming the file and what is wrong otherwise."""
+    try:
+        check_run_payload(payload)
         table = pd.DataFrame(payload["table"])
         for col in table.columns:  # a column of nulls only (e.g. a baseline's model errors) is NaN
             if table[col].dtype == object and table[col].isna().all():
@@ -612,6 +693,47 @@ def load_run(path: Path | str) -> pd.DataFrame:
         table.attrs["calibration"] = payload.get("calibration")
         table.attrs["policy_J"] = payload.get("policy_J")
         table.attrs["model_W"] = payload.get("model_W")
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"results file {path} is corrupt or not a neurodream run ({err})") from None
     return table
+
+
+def check_run_payload(payload: dict) -> None:
+    """``ValueError`` saying what is wrong when a run file's ``payload`` is not what :func:`save_run`
+    writes: a mapping ``config``; a ``table`` of per-game columns, all of one length, holding
+    numbers or nulls (no text, no booleans), among them :data:`REQUIRED_COLUMNS`; ``policy_J`` a
+    non-empty list of lists of numbers; ``model_W`` one too for a dreaming run."""
+    if not isinstance(payload.get("config"), dict):
+        raise ValueError("config is not a mapping of fields")
+    columns = payload.get("table")
+    if not isinstance(columns, dict) or not all(isinstance(v, list) for v in columns.values()):
+        raise ValueError("table is not a mapping of per-game columns (lists)")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ValueError(f"table has no column {', '.join(missing)}")
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"table columns differ in length ({', '.join(f'{k}: {n}' for k, n in lengths.items())})")
+    for name, values in columns.items():
+        bad = next((v for v in values if not _is_number_or_null(v)), None)
+        if bad is not None:
+            raise ValueError(f"table column {name!r} holds {bad!r}; allowed: numbers and null")
+    _check_weights(payload, "policy_J", required=True)
+    _check_weights(payload, "model_W", required=payload["config"].get("condition") == "dreaming")
+
+
+def _is_number_or_null(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def _check_weights(payload: dict, key: str, *, required: bool) -> None:
+    """``ValueError`` unless ``payload[key]`` is a non-empty list of lists of numbers (or, when not
+    ``required``, missing or null)."""
+    value = payload.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"{key} is {'null' if key in payload else 'missing'}; a run file holds its final weights")
+        return
+    rows_ok = isinstance(value, list) and value and all(isinstance(r, list) and r for r in value)
+    if not rows_ok or not all(_is_number_or_null(x) for r in value for x in r):
+        raise ValueError(f"{key} is not a matrix of numbers (a list of lists)")

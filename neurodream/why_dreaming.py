@@ -1,9 +1,13 @@
-"""Why did dreaming win on the chip? The arms of notebook 09 and the false-positive rate of the paper's design.
+"""Where could the published advantage of dreaming come from? The arms of notebook 09, the optimiser's
+share in a dream's update, and the false-positive rate of the paper's design.
 
 In the released wiring the world model never receives the action, so a dream's policy gradient has
-zero mean given its trajectory: dreams cannot teach which action is better. Each arm below changes
-one candidate cause of the published advantage, on paired seeds (a seed's network, mismatch, game
-and readout initialisation are the same in every arm):
+zero mean given its trajectory: the *content* of a dream cannot teach which action is better. Its
+*effect* on the policy need not be zero: the dream's update goes through the same Adam optimiser as
+the real game's, and Adam's first moment carries most of the real step into the dream's step
+(:func:`adam_step_replay` measures how much). Each arm below changes one candidate cause of the
+published advantage, on paired seeds (a seed's network, mismatch, game and readout initialisation
+are the same in every arm):
 
 =======================  ==========================================================================
 ``baseline``             the paper's baseline
@@ -65,23 +69,13 @@ def final_by_seed(final: pd.DataFrame) -> pd.DataFrame:
     return final.pivot_table(index="seed", columns="arm", values="final_return")
 
 
-def bootstrap_ci(d: np.ndarray, rng: np.random.Generator, n_boot: int = 10_000, level: float = 0.95):
-    """Percentile bootstrap interval of the mean of ``d`` (resampling its entries)."""
-    d = np.asarray(d, dtype=float)
-    if d.size < 2:
-        return (np.nan, np.nan)
-    means = rng.choice(d, size=(n_boot, d.size), replace=True).mean(axis=1)
-    a = (1 - level) / 2
-    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
-
-
-def paired_comparisons(per_seed: pd.DataFrame, against=COMPARE_WITH, seed: int = 0) -> pd.DataFrame:
+def paired_comparisons(per_seed: pd.DataFrame, against=COMPARE_WITH) -> pd.DataFrame:
     """Each arm against each of ``against``, on the seeds both have: mean of the seed-by-seed
-    difference (arm minus reference) with its 95 % bootstrap interval, seeds where the arm is higher,
-    and the two-sided Wilcoxon signed-rank p."""
+    difference (arm minus reference) with its 95 % t-interval, seeds where the arm is higher, and
+    the two-sided Wilcoxon signed-rank p (:func:`neurodream.analysis.paired_difference`). These are
+    pairwise tests after an omnibus one (:func:`omnibus`), not adjusted for their number."""
     from .analysis import paired_difference
 
-    rng = np.random.default_rng(seed)
     rows = []
     for ref in against:
         if ref not in per_seed:
@@ -90,12 +84,19 @@ def paired_comparisons(per_seed: pd.DataFrame, against=COMPARE_WITH, seed: int =
             if arm == ref:
                 continue
             res = paired_difference(per_seed, arm, ref)
-            both = per_seed[[arm, ref]].dropna()
-            lo, hi = bootstrap_ci((both[arm] - both[ref]).to_numpy(), rng)
             rows.append({"arm": arm, "against": ref, "seeds": res["seeds"],
-                         "mean_difference": res["mean_difference"], "ci95_low": lo, "ci95_high": hi,
-                         "seeds_arm_higher": res["seeds_a_higher"], "wilcoxon_p": res["wilcoxon_p"]})
+                         "mean_difference": res["mean_difference"], "ci95_low": res["ci95_low"],
+                         "ci95_high": res["ci95_high"], "seeds_arm_higher": res["seeds_a_higher"],
+                         "wilcoxon_p": res["wilcoxon_p"]})
     return pd.DataFrame(rows)
+
+
+def omnibus(per_seed: pd.DataFrame) -> dict:
+    """Friedman's test that no arm differs from the others (seeds as blocks, complete seeds only):
+    the test to read before any pairwise comparison (:func:`neurodream.stats.friedman`)."""
+    from . import stats
+
+    return stats.friedman(per_seed)
 
 
 def ordered_pair_tests(final: pd.DataFrame, by: str = "network_seed") -> pd.DataFrame:
@@ -113,57 +114,132 @@ def ordered_pair_tests(final: pd.DataFrame, by: str = "network_seed") -> pd.Data
 
 def false_positive_rates(tests: pd.DataFrame, alphas=(0.01, 0.05)) -> pd.DataFrame:
     """Share of the ordered pair tests with p below each alpha (every pair compares identical
-    conditions, so each rejection is a false positive), with a Wilson 95 % interval; the pairs share
-    draws, so the interval is optimistic."""
+    conditions, so each rejection is a false positive), with a Wilson 95 % interval that treats the
+    tests as independent, which they are not: each unordered pair gives two one-sided tests, and
+    every draw enters several pairs. ``draw_most_rejections`` names the draw that enters most
+    rejections and how many."""
     n = len(tests)
     rows = []
     for alpha in alphas:
-        k = int((tests.p < alpha).sum())
+        hit = tests[tests.p < alpha]
+        k = int(len(hit))
         lo, hi = _wilson(k, n)
+        involved = pd.concat([hit["first"], hit["second"]]).value_counts()
         rows.append({"test": "one-sided Mann-Whitney U, first draw > second", "alpha": alpha, "rate": k / n if n else np.nan,
                      "rejections": k, "simulated_comparisons": n, "wilson95_low": lo, "wilson95_high": hi,
+                     "unordered_pairs": n // 2,
+                     "draw_most_rejections": f"{involved.index[0]} ({int(involved.iloc[0])} of {k})" if k else "",
                      "method": "network draws of the baseline, every ordered pair"})
     return pd.DataFrame(rows)
 
 
 def variance_components(final: pd.DataFrame, by: str = "network_seed") -> dict:
     """One-way random-effects ANOVA of the final returns over groups (network draws) of equal size:
-    between-group and within-group variance components and the share between (the intraclass
-    correlation; method of moments, floored at 0)."""
+    between-group and within-group variance components, the share between (the intraclass
+    correlation; method of moments, floored at 0) and its F-based 95 % interval
+    (:func:`neurodream.stats.icc_interval`)."""
+    from . import stats
+
     groups = [g.final_return.to_numpy() for _, g in final.groupby(by)]
-    k = len(groups)
-    n = min(len(g) for g in groups)
-    if k < 2 or n < 2:
-        raise ValueError(f"need at least 2 groups of at least 2 runs; got {k} groups, smallest {n}")
-    groups = [g[:n] for g in groups]
-    grand = np.mean(np.concatenate(groups))
-    msb = n * sum((g.mean() - grand) ** 2 for g in groups) / (k - 1)
-    msw = sum(((g - g.mean()) ** 2).sum() for g in groups) / (k * (n - 1))
-    between = max((msb - msw) / n, 0.0)
-    return {"groups": k, "runs_per_group": n, "between_variance": float(between), "within_variance": float(msw),
-            "share_between": float(between / (between + msw)) if between + msw > 0 else np.nan}
+    n = min((len(g) for g in groups), default=0)
+    if len(groups) < 2 or n < 2:
+        raise ValueError(f"need at least 2 groups of at least 2 runs; got {len(groups)} groups, smallest {n}")
+    return stats.icc_interval([g[:n] for g in groups])
 
 
 def model_false_positive_rates(components: dict, runs_per_group: int = 10, alphas=(0.01, 0.05),
                                n_sim: int = 20_000, seed: int = 0) -> pd.DataFrame:
     """The same false-positive rates from a model: two conditions identical in distribution, each one
     network draw (a normal network effect of the between variance) plus normal run-to-run variation
-    (the within variance), the paper's test on ``runs_per_group`` runs each; ``n_sim`` comparisons."""
+    (the within variance), the paper's test on ``runs_per_group`` runs each; ``n_sim`` comparisons.
+    The rate depends on the share between alone (the test uses ranks), so where ``components`` has
+    the share's interval (:func:`variance_components`), the rates at its ends give the interval
+    that carries the uncertainty of the variance components (``share95_low`` / ``share95_high``
+    columns); the Wilson interval is the Monte-Carlo error alone."""
+    share = components.get("share_between")
+    if share is None:  # components given as variances only
+        total = components["between_variance"] + components["within_variance"]
+        share = components["between_variance"] / total
+    rates = rates_at_share([share], runs_per_group, alphas, n_sim, seed)[0]
+    ends = None
+    if "share_ci_low" in components:
+        ends = rates_at_share([components["share_ci_low"], components["share_ci_high"]], runs_per_group, alphas,
+                              n_sim, seed)
+    rows = []
+    for k, alpha in enumerate(alphas):
+        hits = int(round(rates[k] * n_sim))
+        row = {"test": "one-sided Mann-Whitney U, first draw > second", "alpha": alpha, "rate": float(rates[k]),
+               "rejections": hits, "simulated_comparisons": n_sim,
+               "wilson95_low": _wilson(hits, n_sim)[0], "wilson95_high": _wilson(hits, n_sim)[1],
+               "method": f"normal model: share between networks {share:.2f}"}
+        if ends is not None:
+            row["share95_low"], row["share95_high"] = float(ends[0][k]), float(ends[1][k])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rates_at_share(shares, runs_per_group: int = 10, alphas=(0.01, 0.05), n_sim: int = 20_000,
+                   seed: int = 0) -> np.ndarray:
+    """For each share of variance between networks (0 to 1): the rate at each alpha at which the
+    paper's test rejects between two identical conditions of one network draw each, from ``n_sim``
+    simulated comparisons (normal model, total variance 1; common random numbers across shares, so
+    the rates are monotone in the share up to the test's discreteness). Shape (shares, alphas)."""
     from scipy.stats import mannwhitneyu
 
     rng = np.random.default_rng(seed)
-    sb, sw = np.sqrt(components["between_variance"]), np.sqrt(components["within_variance"])
-    a = rng.normal(0, sb, (n_sim, 1)) + rng.normal(0, sw, (n_sim, runs_per_group))
-    b = rng.normal(0, sb, (n_sim, 1)) + rng.normal(0, sw, (n_sim, runs_per_group))
-    p = mannwhitneyu(a, b, alternative="greater", axis=1).pvalue
+    net = rng.standard_normal((n_sim, 2))
+    runs = rng.standard_normal((n_sim, 2, runs_per_group))
+    out = []
+    for share in shares:
+        if not 0 <= share <= 1:
+            raise ValueError(f"share between = {share!r} must lie in [0, 1]")
+        x = np.sqrt(share) * net[:, :, None] + np.sqrt(1 - share) * runs
+        p = mannwhitneyu(x[:, 0], x[:, 1], alternative="greater", axis=1).pvalue
+        out.append([float((p < a).mean()) for a in alphas])
+    return np.array(out)
+
+
+def adam_step_replay(cfg, games: int | None = None) -> pd.DataFrame:
+    """How much of a dream's update is the optimiser replaying the real game's step (the dreaming
+    condition with one dream per game). Trains run ``cfg`` (``games`` of it) and records every
+    policy update; one row per learning game (policy gradients on): the gradient norms of the real
+    game and of its dream (``grad_norm_real``, ``grad_norm_dream``), the norms of the two Adam steps
+    (``step_norm_real``, ``step_norm_dream``), the dream step's projection on the real step in units
+    of the real step (``projection``: 1 = the dream repeats the real step) and their cosine. A dream
+    whose content carries no signal, but whose step replays Adam's momentum, shows a small gradient
+    ratio beside a projection near 1."""
+    import dataclasses
+    from unittest import mock
+
+    from .readouts import Policy
+    from .training import train
+
+    if cfg.condition != "dreaming" or cfg.dreams_per_game != 1 or not cfg.dream_steps:
+        raise ValueError("adam_step_replay needs the dreaming condition with one dream per game "
+                         f"(got condition {cfg.condition!r}, dreams_per_game {cfg.dreams_per_game}, "
+                         f"dream_steps {cfg.dream_steps})")
+    if not cfg.adam_from_game0:
+        raise ValueError("adam_step_replay expects an update after every game and dream (adam_from_game0)")
+    if games is not None:
+        cfg = dataclasses.replace(cfg, games=int(games))
+    records = []
+    original = Policy.update
+
+    def recording(policy, adam=None):
+        before, grad = policy.J.copy(), policy.G.copy()
+        original(policy, adam)
+        records.append((grad, policy.J - before))
+
+    with mock.patch.object(Policy, "update", recording):
+        train(cfg, progress=False)
     rows = []
-    for alpha in alphas:
-        rate = float((p < alpha).mean())
-        rows.append({"test": "one-sided Mann-Whitney U, first draw > second", "alpha": alpha, "rate": rate,
-                     "rejections": int((p < alpha).sum()), "simulated_comparisons": n_sim,
-                     "wilson95_low": _wilson(int((p < alpha).sum()), n_sim)[0],
-                     "wilson95_high": _wilson(int((p < alpha).sum()), n_sim)[1],
-                     "method": f"normal model: between SD {sb:.3f}, within SD {sw:.3f}"})
+    for game in range(cfg.learn_after_game + 1, cfg.games):
+        (g_real, s_real), (g_dream, s_dream) = records[2 * game], records[2 * game + 1]
+        nr, nd = float(np.linalg.norm(s_real)), float(np.linalg.norm(s_dream))
+        rows.append({"game": game, "grad_norm_real": float(np.linalg.norm(g_real)),
+                     "grad_norm_dream": float(np.linalg.norm(g_dream)), "step_norm_real": nr, "step_norm_dream": nd,
+                     "projection": float((s_dream * s_real).sum() / nr ** 2) if nr else np.nan,
+                     "cosine": float((s_dream * s_real).sum() / (nr * nd)) if nr and nd else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -175,3 +251,19 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
     return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
+
+
+def p_value_spread(effect: float, sd: float, runs: int = 10, n_sim: int = 20_000, seed: int = 0,
+                   quantiles=(0.25, 0.5, 0.75)) -> dict:
+    """How much the paper's p-value varies from one repetition of its experiment to the next: the
+    quantiles of the one-sided Mann-Whitney p over ``n_sim`` simulated experiments of ``runs`` runs
+    per condition, final returns normal with SD ``sd`` and a true difference ``effect``. Under no
+    effect the p-value is uniform (median 0.5); a p-value that moves a lot between two sets of
+    runs is what this spread predicts, not a sign of an error."""
+    from scipy.stats import mannwhitneyu
+
+    rng = np.random.default_rng(seed)
+    a = rng.normal(effect, sd, (n_sim, runs))
+    b = rng.normal(0.0, sd, (n_sim, runs))
+    p = mannwhitneyu(a, b, alternative="greater", axis=1).pvalue
+    return {q: float(np.quantile(p, q)) for q in quantiles}

@@ -131,10 +131,12 @@ regime.round(2)
 
 # %% [markdown]
 # ## Final performance, games to reach a level, and whether dreaming still helps
-# Per setting and condition: final return (mean of the last 50 games of each run), the games the
-# mean curve needs to reach each level, how many runs end above a uniformly random policy and the
-# one-sided Wilcoxon p that they do (`p_above_random`). `p_dreaming_better` (only where both
-# conditions ran): one-sided Mann–Whitney p that dreaming's final returns exceed the baseline's.
+# Per setting and condition: final return (mean of the last 50 games of each run, SD with ddof 1),
+# the games a run needs to reach each level (Kaplan–Meier median over the runs with its 95 %
+# interval and how many reached it; runs that never do are censored), how many runs end above a
+# uniformly random policy and the two-sided Wilcoxon p against its mean (`p_vs_random`). Where both
+# conditions ran: the Mann–Whitney p that dreaming and the baseline differ (`mw_p_two_sided`; the
+# paper's one-sided version beside it).
 
 # %%
 summary = analysis.setting_summary(table, random_mean=random_mean)

@@ -26,17 +26,23 @@ def test_block_means_and_smoothing_of_a_straight_line():
     assert np.allclose(run.mean_return, expected) and np.allclose(run.smoothed, expected)
 
 
-def test_final_performance_games_to_reach_and_mann_whitney():
+def test_final_performance_games_to_level_and_mann_whitney():
     t = _table({"dreaming": 0.004, "baseline": 0.002})
     final = analysis.final_performance(t)
     d = final[final.condition == "dreaming"].final_return.to_numpy()
     assert np.allclose(d, -2.0 + 0.004 * 474.5 + 0.01 * np.arange(3))
-    bands = analysis.curve_bands(analysis.learning_curves(t))
-    reach = analysis.games_to_reach(bands, [-1.0, 5.0]).set_index(["condition", "level"]).games
-    # dreaming's block mean first reaches -1.0 in the block ending at game 300 (middle 274.5 -> -0.892)
-    assert reach["dreaming", -1.0] == 300 and np.isnan(reach["baseline", -1.0]) and np.isnan(reach["dreaming", 5.0])
+    per_run = analysis.games_to_level(t, -1.0).set_index(["condition", "seed"])
+    # dreaming's block mean first reaches -1.0 in the block ending at game 300 (middle 274.5 -> -0.892);
+    # the baseline never does within its 500 games: censored at 500
+    assert per_run.loc[("dreaming", 0), "games"] == 300 and per_run.loc[("dreaming", 0), "reached"]
+    assert per_run.loc[("baseline", 0), "games"] == 500 and not per_run.loc[("baseline", 0), "reached"]
+    reach = analysis.reach_summary(t, [-1.0, 5.0]).set_index(["condition", "level"])
+    assert reach.loc[("dreaming", -1.0), "km_median_games"] == 300 and reach.loc[("dreaming", -1.0), "reached"] == 3
+    assert np.isnan(reach.loc[("baseline", -1.0), "km_median_games"]) and reach.loc[("baseline", -1.0), "reached"] == 0
+    assert analysis.describe_reach(reach.reset_index().iloc[2]).endswith("0/3 reached")
     mw = analysis.mann_whitney(final)
-    assert mw["U"] == 9.0 and mw["p"] == pytest.approx(0.05)  # complete separation, 3 vs 3: p = 1/20
+    assert mw["U"] == 9.0 and mw["p_one_sided"] == pytest.approx(0.05)  # complete separation, 3 vs 3: p = 1/20
+    assert mw["p_two_sided"] == pytest.approx(0.1)
     with pytest.raises(ValueError, match="'dreaming' and 'sleep'"):
         analysis.mann_whitney(final, worse="sleep")
 
@@ -45,12 +51,22 @@ def test_summary_is_written_and_replaces_only_the_readme_block(tmp_path):
     t = _table({"dreaming": 0.004, "baseline": 0.002}).assign(wall_s=0.6)
     curves = analysis.learning_curves(t)
     final = analysis.final_performance(t)
-    reach = analysis.games_to_reach(analysis.curve_bands(curves), [-1.0]).pivot(index="level", columns="condition", values="games")
+    reach = analysis.reach_summary(t, [-1.0])
     s = analysis.summary_rows(final, analysis.mann_whitney(final), reach, -1.68, runs={"baseline": 3, "dreaming": 3},
                               games=500, fidelity="paper", curves=curves, table=t)
     v = s.set_index(["quantity", "condition"])
     assert v.loc[("wall_minutes_per_run", "baseline"), "value"] == pytest.approx(500 * 0.6 / 60)
     assert v.loc[("final_mean", "dreaming"), "published"] == 0.36
+    # like with like: the published SDs are ddof 0, and stand beside ours with ddof 0
+    assert v.loc[("final_sd_ddof0", "baseline"), "published"] == 0.65
+    assert np.isnan(v.loc[("final_sd_ddof1", "baseline"), "published"])
+    assert v.loc[("final_sd_ddof1", "baseline"), "value"] > v.loc[("final_sd_ddof0", "baseline"), "value"]
+    assert v.loc[("mann_whitney_p_two_sided", "dreaming>baseline"), "value"] == pytest.approx(0.1)
+    # the published two-sided p, exact from the published U = 83 (10 vs 10): twice the upper tail
+    exact = analysis.published_p_values()
+    assert v.loc[("mann_whitney_p_two_sided", "dreaming>baseline"), "published"] == exact["two_sided"]
+    assert exact["two_sided"] == pytest.approx(2 * exact["one_sided"]) and 0.005 < exact["one_sided"] < 0.007
+    assert v.loc[("games_to_-1.0", "dreaming"), "value"] == 300
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{analysis.README_START}\nold\n{analysis.README_END}\nrest\n")
     (tmp_path / "figures").mkdir()
@@ -91,6 +107,9 @@ def test_final_entropy_and_paired_difference():
     assert res["seeds"] == 6 and res["seeds_a_higher"] == 6
     assert res["mean_difference"] == pytest.approx(np.mean([0.5, 1.0, 0.5, 1.0, 1.0, 1.0]))
     assert res["wilcoxon_p"] == pytest.approx(2 / 2**6)  # all six differences positive: exact p = 2/64
+    d = np.array([0.5, 1.0, 0.5, 1.0, 1.0, 1.0])
+    half = 2.5706 * d.std(ddof=1) / np.sqrt(6)  # t(0.975, 5 df)
+    assert (res["ci95_low"], res["ci95_high"]) == pytest.approx((d.mean() - half, d.mean() + half), rel=1e-4)
     assert analysis.paired_difference(per_seed.assign(b=per_seed.a), "a", "b")["wilcoxon_p"] == 1.0
     with pytest.raises(ValueError, match="at least 2 seeds"):
         analysis.paired_difference(per_seed.iloc[:1], "a", "b")
@@ -101,10 +120,10 @@ def test_runs_above_the_random_level():
                           "final_return": [-1.0, -0.5, -1.2, -0.2, -1.7, -1.5, -2.0]})
     res = analysis.above_random(final, -1.6).set_index("condition")
     assert res.loc["a", "runs_above_random"] == 4 and res.loc["b", "runs_above_random"] == 1
-    # exact one-sided signed-rank p: all 4 above -> 1/2**4
-    assert res.loc["a", "p_above_random"] == pytest.approx(1 / 16)
-    # b: differences -0.1, +0.1, -0.4 -> |d| ranks 1.5, 1.5, 3; W+ = 1.5, reached by 7 of 8 sign patterns
-    assert res.loc["b", "p_above_random"] > 0.5
+    # exact two-sided signed-rank p: all 4 above -> 2/2**4
+    assert res.loc["a", "p_vs_random"] == pytest.approx(2 / 16)
+    # b: differences -0.1, +0.1, -0.4 -> |d| ranks 1.5, 1.5, 3: no evidence either way
+    assert res.loc["b", "p_vs_random"] > 0.5
 
 
 def test_readme_blocks_are_replaced_between_their_own_markers_only(tmp_path):

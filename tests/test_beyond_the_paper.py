@@ -9,6 +9,7 @@ import pytest
 from neurodream import analysis
 from neurodream import sweep as sw
 from neurodream.encoding import encode, randomise
+from neurodream.run_digest import sealed_text
 from neurodream.training import TrainConfig, run_path, train
 
 TINY = dict(games=2, awake_steps=5, dream_steps=3, learn_after_game=0)
@@ -70,7 +71,7 @@ def test_runs_written_before_a_field_existed_keep_their_names_and_load(tmp_path)
     payload = json.loads(path.read_text())
     for field in ("dreams_per_game", "input_jitter_ms", "poisson_input"):  # added after the first study
         del payload["config"][field]
-    path.write_text(json.dumps(payload))
+    path.write_text(sealed_text(payload))  # as sealed by `python -m neurodream seal`
     assert sw.cached(cfg, tmp_path)
     assert run_path(TrainConfig(dreams_per_game=2), tmp_path) != run_path(TrainConfig(), tmp_path)
 
@@ -85,8 +86,8 @@ def test_settings_sweep_labels_runs_and_summarises_them(tmp_path, monkeypatch):
     assert (short.dream_steps == 1).all()
     summary = analysis.setting_summary(table)
     assert len(summary) == 4 and summary.runs.eq(1).all()
-    assert summary.loc[summary.condition == "baseline", "p_dreaming_better"].isna().all()
-    assert summary.loc[summary.condition == "dreaming", "p_dreaming_better"].between(0, 1).all()
+    assert summary.loc[summary.condition == "baseline", "mw_p_two_sided"].isna().all()
+    assert summary.loc[summary.condition == "dreaming", "mw_p_two_sided"].between(0, 1).all()
 
 
 def test_setting_summary_on_a_hand_table():
@@ -100,12 +101,14 @@ def test_setting_summary_on_a_hand_table():
     s = analysis.setting_summary(pd.DataFrame(rows), levels=[-1.0]).set_index(["setting", "condition"])
     assert s.loc[("a", "dreaming"), "final_mean"] == pytest.approx(-0.9)
     assert s.loc[("b", "baseline"), "final_mean"] == pytest.approx(-0.4)
-    assert s.loc[("a", "dreaming"), "games_to_-1"] == 50 and np.isnan(s.loc[("a", "baseline"), "games_to_-1"])
-    assert s.loc[("b", "dreaming"), "p_dreaming_better"] == pytest.approx(0.05)  # U = 9 of 9
+    assert s.loc[("a", "dreaming"), "games_to_-1"].startswith("50 ")
+    assert s.loc[("a", "baseline"), "games_to_-1"] == "not reached by half, 0/3 reached"
+    assert s.loc[("b", "dreaming"), "mw_p_one_sided"] == pytest.approx(0.05)  # U = 9 of 9
+    assert s.loc[("b", "dreaming"), "mw_p_two_sided"] == pytest.approx(0.1)
     # against a random level of -1.45: setting a's baseline runs end at -1.5, -1.4, -1.3 (2 above)
     r = analysis.setting_summary(pd.DataFrame(rows), levels=[-1.0], random_mean=-1.45).set_index(["setting", "condition"])
     assert r.loc[("a", "baseline"), "runs_above_random"] == 2 and r.loc[("b", "dreaming"), "runs_above_random"] == 3
-    assert r.loc[("b", "dreaming"), "p_above_random"] == pytest.approx(1 / 8)
+    assert r.loc[("b", "dreaming"), "p_vs_random"] == pytest.approx(2 / 8)
     assert "runs_above_random" not in s
 
 

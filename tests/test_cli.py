@@ -105,3 +105,32 @@ def test_train_says_when_a_run_is_too_short_to_learn(tmp_path, capsys, monkeypat
     with pytest.raises(_Stop):
         main(["train", "--games", "52", "--out", str(tmp_path)])
     assert "no policy learning" not in capsys.readouterr().err
+
+
+def test_train_never_overwrites_a_file_at_the_run_s_name(tmp_path, capsys, monkeypatch):
+    import json
+
+    from neurodream.training import TrainConfig, load_run, run_path
+
+    argv = ["train", "--games", "2", "--set", "awake_steps=5", "learn_after_game=0", "--out", str(tmp_path)]
+    main(argv)
+    path = run_path(TrainConfig(games=2, awake_steps=5, learn_after_game=0), tmp_path)
+    finished = path.read_text()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a finished run was computed again")
+
+    monkeypatch.setattr(training, "train", refuse)
+    main(argv)  # exit status 0, nothing computed
+    assert f"{path} is this run's finished result already" in capsys.readouterr().out
+    assert path.read_text() == finished
+    monkeypatch.undo()
+    payload = json.loads(finished)
+    payload["table"]["return"][0] += 1.0  # edited by hand: not this run's result as written
+    path.write_text(json.dumps(payload))
+    edited = path.read_text()
+    main(argv)
+    err = capsys.readouterr().err
+    assert f"{path.name} fails its digest" in err and f"kept as {path.name}.superseded" in err
+    assert (tmp_path / f"{path.name}.superseded").read_text() == edited  # nothing lost
+    assert load_run(path)["return"].tolist() == json.loads(finished)["table"]["return"]  # recomputed (seeded)

@@ -11,6 +11,7 @@ import pytest
 
 from neurodream import sweep as sw
 from neurodream.atomic_file import write_atomically
+from neurodream.run_digest import seal_file, sealed_text
 from neurodream.training import TrainConfig, load_run, run_path, save_run, train
 
 TINY = dict(games=2, awake_steps=5, dream_steps=3, learn_after_game=0)
@@ -72,8 +73,13 @@ def test_result_json_is_strict_and_files_with_bare_nan_still_load(tmp_path):
     back = load_run(path)
     pd.testing.assert_frame_equal(back, table)
     old_style = json.loads(path.read_text())
+    del old_style["digest"]
     old_style["table"]["model_state_error"] = [float("nan")] * 2
-    path.write_text(json.dumps(old_style))  # as written before (NaN)
+    path.write_text(json.dumps(old_style))  # as written before (NaN, no digest)
+    with pytest.raises(ValueError, match="fails its digest"):
+        load_run(path)
+    assert seal_file(path)  # sealed once (python -m neurodream seal): NaN written as null
+    json.loads(path.read_text(), parse_constant=refuse)
     pd.testing.assert_frame_equal(load_run(path), table)
     assert np.isnan(load_run(path).model_spikes_per_step).all()
 
@@ -97,6 +103,6 @@ def test_a_run_file_records_the_blas_kernels_it_ran(tmp_path):
     path = save_run(train(cfg, progress=False), cfg, tmp_path)
     assert load_run(path).attrs["blas_kernel"] == blas.active_kernel()  # e.g. "Haswell"; None without OpenBLAS
     older = json.loads(path.read_text())
-    del older["blas_kernel"]  # files made before the kernels were recorded
-    path.write_text(json.dumps(older))
+    del older["blas_kernel"]  # files made before the kernels were recorded (and sealed since)
+    path.write_text(sealed_text(older))
     assert load_run(path).attrs["blas_kernel"] is None

@@ -76,8 +76,8 @@ def test_adam_steps_from_game_0_with_a_zero_gradient(condition, per_game, monkey
     seen = {}
     real = training.Policy.update
 
-    def spy(self):
-        real(self)
+    def spy(self, adam=None):
+        real(self, adam)
         seen["t"], seen["J"] = self.adam.t, self.J.copy()
 
     monkeypatch.setattr(training.Policy, "update", spy)
@@ -125,6 +125,7 @@ def test_runs_of_the_first_emulation_are_never_taken_for_new_ones(tmp_path):
     import json
 
     from neurodream import sweep as sw
+    from neurodream.run_digest import sealed_text
     from neurodream.training import LOOP_VERSION, run_path, save_run
 
     cfg = TrainConfig(games=2, awake_steps=3)
@@ -134,7 +135,7 @@ def test_runs_of_the_first_emulation_are_never_taken_for_new_ones(tmp_path):
     del payload["loop"]
     for key in ("host_ms", "released_counts", "adam_from_game0", "network_seed", "chip_seed"):
         payload["config"].pop(key, None)  # a file of the first emulation: same name, same fields otherwise
-    path.write_text(json.dumps(payload))
+    path.write_text(sealed_text(payload))  # as sealed by `python -m neurodream seal`
     assert run_path(cfg, tmp_path) == path
     with pytest.warns(UserWarning, match="loop version 1"):
         assert not sw.cached(cfg, tmp_path)

@@ -7,6 +7,7 @@ import pytest
 
 from neurodream import rerun as rr
 from neurodream import sweep as sw
+from neurodream.run_digest import sealed_text
 from neurodream.training import TrainConfig, load_run, run_path
 
 TINY = dict(games=3, awake_steps=5, dream_steps=3, learn_after_game=0)
@@ -16,7 +17,7 @@ def _made_by(path, code):
     """Pretend the run file at ``path`` was made by the code with fingerprint ``code``."""
     payload = json.loads(path.read_text())
     payload["code"] = code
-    path.write_text(json.dumps(payload))
+    path.write_text(sealed_text(payload))
 
 
 def test_a_run_of_today_s_code_reproduces_and_replaces_its_file(tmp_path):
@@ -40,7 +41,7 @@ def test_a_divergence_is_located_and_the_committed_file_kept_without_replace(tmp
     payload = json.loads(path.read_text())
     payload["code"] = "old"
     payload["table"]["return"][2] += 1.0  # the committed run differs from game 2 on
-    path.write_text(json.dumps(payload))
+    path.write_text(sealed_text(payload))
     report = rr.rerun([path], codes=["old"], n_jobs=1, progress=False)
     row = report.iloc[0]
     assert not row.identical and row.first_differing_game == 2 and not row.replaced
@@ -128,7 +129,7 @@ def test_the_first_games_check_finds_a_changed_game_and_writes_only_its_report(t
     assert report.identical.tolist() == [True] and report.games_compared.tolist() == [2]
     payload = json.loads(path.read_text())
     payload["table"]["model_reward_error"][1] += 1e-17  # a last-bit difference in game 1
-    path.write_text(json.dumps(payload))
+    path.write_text(sealed_text(payload))
     report = rr.check_first_games([path], 5, n_jobs=1, progress=False)
     row = report.iloc[0]
     assert not row.identical and row.first_differing_game == 1 and row.games_compared == 3  # the run has 3
@@ -144,3 +145,38 @@ def test_failed_checks_names_the_runs_that_did_not_reproduce(tmp_path):
     (tmp_path / "other.csv").write_text("x,y\n1,2\n")
     with pytest.raises(ValueError, match="not a first-games report"):
         rr.failed_checks(tmp_path / "other.csv")
+
+
+def test_a_replace_interrupted_after_its_first_move_loses_nothing_and_resumes_its_report(tmp_path, monkeypatch):
+    import os
+
+    paths = [sw.run_one(TrainConfig(condition="baseline", seed=s, **TINY), tmp_path) for s in (0, 1)]
+    for k, path in enumerate(paths):  # made by old code; the first differs from today's from game 2 on
+        payload = json.loads(path.read_text())
+        payload["code"] = "old"
+        payload["table"]["return"][2] += 1.0 if k == 0 else 0.0
+        path.write_text(sealed_text(payload))
+    committed = [p.read_text() for p in paths]
+    real_replace, moves = os.replace, []
+
+    def killed_after_first_move(src, dst):
+        if str(src).endswith(".tmp"):  # an atomic write, not a move
+            return real_replace(src, dst)
+        if moves:
+            raise KeyboardInterrupt
+        moves.append(dst)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed_after_first_move)
+    with pytest.raises(KeyboardInterrupt):
+        rr.rerun(paths, codes=["old"], n_jobs=1, replace=True, report=tmp_path / "r.csv", progress=False)
+    monkeypatch.setattr(os, "replace", real_replace)
+    on_disk = [p.read_text() for p in tmp_path.rglob("*.json")]
+    assert all(text in on_disk for text in committed)  # each committed file in its place or kept aside
+    assert pd.read_csv(tmp_path / "r.csv").identical.tolist() == [False, True]  # written before any move
+    report = rr.rerun(paths, codes=["old"], n_jobs=1, replace=True, report=tmp_path / "r.csv", progress=False)
+    assert report.identical.tolist() == [False, True] and report.first_differing_game.tolist()[0] == 2
+    assert report.replaced.tolist() == [True, True]
+    assert pd.read_csv(tmp_path / "r.csv").identical.tolist() == [False, True]
+    assert all(load_run(p).attrs["code"] != "old" for p in paths)  # the new files in place
+    assert not (tmp_path / "rerun" / rr.REPLACED).exists()  # the committed ones removed once all were in place

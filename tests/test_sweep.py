@@ -8,6 +8,7 @@ import pytest
 
 from neurodream import sweep as sw
 from neurodream.__main__ import parse_seeds
+from neurodream.run_digest import sealed_text
 from neurodream.training import TrainConfig, calibration_record, run_path
 
 TINY = dict(games=2, awake_steps=5, dream_steps=3, learn_after_game=0)
@@ -46,7 +47,7 @@ def test_corrupt_result_is_reported_and_recomputed(tmp_path):
         sw.run_one(cfg, tmp_path)
     again, before = json.loads(path.read_text()), json.loads(good)
     for payload in (again, before):
-        del payload["table"]["wall_s"]
+        del payload["table"]["wall_s"], payload["digest"]  # the digest covers the wall times
     assert again == before  # recomputed, identical (seeded)
 
 
@@ -59,7 +60,7 @@ def test_a_run_made_under_another_calibration_is_recomputed(tmp_path):
     assert sw.cached(cfg, tmp_path)
     payload = json.loads(path.read_text())
     payload["calibration"] = agent_pulse_calibration(DREAMING_AGENT_PULSE).to_dict()  # e.g. an older default
-    path.write_text(json.dumps(payload))
+    path.write_text(sealed_text(payload))
     with pytest.warns(UserWarning, match="another calibration"):
         assert not sw.cached(cfg, tmp_path)
     with pytest.warns(UserWarning, match="another calibration"):
@@ -234,7 +235,7 @@ def test_a_result_with_fewer_games_than_its_config_is_not_trusted(tmp_path):
     path = sw.run_one(cfg, tmp_path)
     payload = json.loads(path.read_text())
     payload["table"] = {k: v[:1] for k, v in payload["table"].items()}  # valid JSON, 1 of 2 games
-    path.write_text(json.dumps(payload))
+    path.write_text(sealed_text(payload))
     with pytest.warns(UserWarning, match=f"{path.name} holds 1 of 2 games"):
         assert not sw.cached(cfg, tmp_path)
 
@@ -289,3 +290,96 @@ def test_sweep_says_what_is_missing_and_a_dry_run_computes_nothing(tmp_path, cap
     out = capsys.readouterr().out
     assert "1 of 2 runs missing" in out and run_path(missing, tmp_path).name in out and "estimate" in out
     assert "dry run" in out and not run_path(missing, tmp_path).exists()
+
+
+_real_run_or_report = sw._run_or_report
+
+
+def _dies_on_seed_1(cfg, out_dir):
+    """A sweep's job whose worker process is killed (as by the OOM killer) while it runs seed 1."""
+    import multiprocessing
+    import os
+    import signal
+
+    if cfg.seed == 1:
+        if not multiprocessing.current_process().name.startswith("LokyProcess"):
+            raise AssertionError("seed 1 was to run in a worker process")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _real_run_or_report(cfg, out_dir)
+
+
+def test_a_killed_worker_fails_only_its_own_run_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(sw, "_run_or_report", _dies_on_seed_1)
+    configs = [TrainConfig(condition="baseline", seed=s, **TINY) for s in range(3)]
+    with pytest.raises(RuntimeError, match=r"(?s)1 of 3 runs failed.*"
+                                           rf"{run_path(configs[1], '.').name}: its worker process died \(exit"):
+        with pytest.warns(UserWarning, match="a worker process died"):
+            sw.sweep(configs, tmp_path, n_jobs=2, progress=False)
+    assert [run_path(c, tmp_path).exists() for c in configs] == [True, False, True]
+
+
+SWEEP_FOR_LONG = r"""
+import sys
+from neurodream import sweep as sw
+from neurodream.training import TrainConfig
+
+configs = [TrainConfig(condition="baseline", seed=s, games=2000, awake_steps=20) for s in (0, 1)]
+sw.sweep(configs, sys.argv[1], n_jobs=2, progress=False)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(") ", 1)[-1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The joblib (loky) worker processes whose parent is ``pid``."""
+    import pathlib
+
+    found = []
+    for proc in pathlib.Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(") ", 1)[-1].split()[1])
+            if ppid == pid and b"LokyProcess" in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def test_killing_a_sweep_ends_its_workers(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from neurodream.run_lock import lock_path
+
+    locks = [lock_path(run_path(TrainConfig(condition="baseline", seed=s, games=2000, awake_steps=20), tmp_path))
+             for s in (0, 1)]
+    main = subprocess.Popen([sys.executable, "-c", SWEEP_FOR_LONG, str(tmp_path)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.time() + 60
+        while (len(workers) < 2 or not all(p.exists() for p in locks)) and time.time() < deadline:
+            workers = workers if len(workers) == 2 else _workers_of(main.pid)
+            time.sleep(0.1)  # until both workers have started their runs (each holds its run's lock)
+        assert len(workers) == 2, "the sweep never started its workers"
+        main.send_signal(signal.SIGKILL)
+        main.wait(timeout=30)
+        deadline = time.time() + 15
+        while any(map(_alive, workers)) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not any(map(_alive, workers)), "a worker outlived the sweep that started it"
+    finally:
+        main.kill()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
