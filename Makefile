@@ -38,7 +38,11 @@ test: $(STAMP)
 # Each notebook is a jupytext percent script; papermill executes it with QUICK passed as `quick`.
 # One notebook only: make figures NOTEBOOKS=notebooks/04_comparison.py
 # A notebook that fails leaves no executed copy behind (papermill prints the failing cell).
+# Before the first notebook runs, PARAMS are checked against the notebooks' parameters cells: a
+# parameter none of them has (papermill would only warn and run the committed parameters) or a value
+# of the wrong type stops make with one line (neurodream/outputs.py, check-parameters).
 figures: $(STAMP)
+	@$(PY) -m neurodream.outputs check-parameters $(NOTEBOOKS) -p quick $(QUICK) $(PARAMS)
 	@mkdir -p notebooks/executed figures data
 	@for nb in $(NOTEBOOKS); do \
 	  name=$$(basename $$nb .py); \

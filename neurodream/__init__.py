@@ -5,7 +5,9 @@ import hashlib
 from pathlib import Path
 
 from . import blas as _blas
+from . import numba_cache as _numba_cache
 
+_numba_cache.ensure_writable_cache()  # before Numba is loaded: a writable cache for the jitted kernels
 _blas.pin()  # before NumPy is loaded, where it is not yet: runs bit-reproducible across CPUs (neurodream.blas)
 
 __version__ = "0.1.0"

@@ -12,6 +12,10 @@ files made before digests were recorded, which the loaders refuse without one;
 e.g. ``--fidelity corrected --set action_activity=1000`` or ``--set dream_steps=0``; each value is
 converted by its field's type. A bad value stops the command before any work with a one-line
 message and exit status 2.
+
+``--out`` is the package's data folder (the committed runs) unless given; a folder given is taken
+from the working directory, as usual, and resolved to an absolute path before any work (so a Dask
+worker elsewhere writes where the command reads), and an empty one is refused.
 """
 
 from __future__ import annotations
@@ -28,16 +32,48 @@ OWN_OPTIONS = {"condition": "--condition", "seed": "--seed", "games": "--games",
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``"0-9"`` -> 0..9, ``"0,3,5"`` -> [0, 3, 5]; ``argparse.ArgumentTypeError`` otherwise."""
+    """``"0-9"`` -> 0..9, ``"0,3,5"`` -> [0, 3, 5]; ``argparse.ArgumentTypeError`` otherwise, also
+    for more seeds than a sweep may run (:data:`neurodream.sweep.MAX_RUNS`, refused before the list
+    is built)."""
+    from .sweep import MAX_RUNS
+
     try:
         if "-" in text:
             lo, hi = (int(x) for x in text.split("-"))
             if hi < lo:
                 raise ValueError
-            return list(range(lo, hi + 1))
-        return [int(x) for x in text.split(",")]
+            count = hi - lo + 1
+        else:
+            seeds = [int(x) for x in text.split(",")]
+            count = len(seeds)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a range like 0-9 or a list like 0,3,5") from None
+    if count > MAX_RUNS:
+        raise argparse.ArgumentTypeError(f"{text!r}: {count} seeds; at most {MAX_RUNS} runs per command (as many "
+                                         "runs of 2000 games take core-years)")
+    return list(range(lo, hi + 1)) if "-" in text else seeds
+
+
+def out_folder(text: str) -> str:
+    """The folder of an ``--out`` option as an absolute path (a relative one taken from the working
+    directory, ``~`` expanded); ``argparse.ArgumentTypeError`` for an empty one, which would write
+    into whatever directory the command happens to run in."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: an empty folder would write into the working directory; "
+                                         "give a folder, or leave --out out for the package's data folder")
+    return str(Path(text).expanduser().absolute())
+
+
+def default_out() -> str:
+    """The default ``--out``: the package's data folder (:data:`neurodream.sweep.DATA`), wherever the
+    command runs."""
+    from .sweep import DATA
+
+    return str(DATA)
+
+
+OUT_HELP = ("folder of the result files (created if missing); given, it is taken from the working directory; "
+            "left out, the package's data folder, which holds the committed runs")
 
 
 TRUE_WORDS = ("true", "yes", "on", "1")
@@ -165,7 +201,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fidelity", choices=["paper", "corrected"], default="paper",
                    help="world-model wiring: the released code's, or with the action generators connected")
     p.add_argument("--set", nargs="+", type=parse_set, default=[], metavar="FIELD=VALUE", help=_set_help())
-    p.add_argument("--out", default="data", help="folder of the result files (created if missing)")
+    p.add_argument("--out", type=out_folder, default=default_out(), help=OUT_HELP)
 
 
 def _add_runs(p: argparse.ArgumentParser) -> None:
@@ -192,7 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(tr)
     sw = sub.add_parser("sweep", help="many runs in parallel, one cached file per run", formatter_class=fmt)
     _add_runs(sw)
-    sw.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) instead of local cores")
+    sw.add_argument("--scheduler", default=None,
+                    help="Dask scheduler address (tcp://host:8786) instead of local cores; start its workers pinned "
+                         "(OPENBLAS_CORETYPE=Haswell dask worker ADDRESS): a worker running other OpenBLAS kernels "
+                         "fails its runs")
     _add_common(sw)
     rr = sub.add_parser("rerun", formatter_class=fmt,
                         help="recompute the committed files of a sweep's runs with today's code and compare them")
@@ -201,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--code", nargs="+", default=None,
                     help="recompute only the files made by these code fingerprints (the 'code' field of a run file)")
     rr.add_argument("--scratch", default=None, help="folder of the new runs (default: rerun/ inside --out)")
-    rr.add_argument("--report", default=None, help="CSV file for the comparison, one row per run")
+    rr.add_argument("--report", default=None,
+                    help="CSV file for the comparison, one row per run (its folder is checked for writing first)")
     rr.add_argument("--replace", action="store_true", help="move each new run file over the committed one")
     rr.add_argument("--from-check", default=None, metavar="REPORT",
                     help="the runs a --first-games report (CSV) found not reproducing, instead of the runs the "
@@ -218,13 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("paths", nargs="*", type=Path, default=[], metavar="PATH", help="run files to seal")
     se.add_argument("--all", action="store_true",
                     help="every run file (a JSON file with config and table) in --out and its subfolders")
-    se.add_argument("--out", default="data", help="folder searched by --all")
+    se.add_argument("--out", type=out_folder, default=default_out(),
+                    help="folder searched by --all (left out: the package's data folder)")
     po = sub.add_parser("powered", formatter_class=fmt,
                         help="the powered, pre-registered study (docs/preregistration.md): its missing runs, block "
                              "by block; resumable (the same command goes on where it stopped)")
     po.add_argument("--jobs", type=_jobs, default=2, help="runs at once (-1: one per core)")
     po.add_argument("--blocks", type=int, default=None, help="only the first N blocks of 20 seeds (default: all)")
-    po.add_argument("--out", default=None, help="folder of the study's run files (default: data/powered of the package)")
+    po.add_argument("--out", type=out_folder, default=None,
+                    help="folder of the study's run files (left out: data/powered of the package)")
     po.add_argument("--dry-run", action="store_true", help="list the missing runs and their estimated cost, compute nothing")
     return parser
 
@@ -280,6 +322,16 @@ def _note_if_no_learning(configs: list, command: argparse.ArgumentParser) -> Non
               f"{c.learn_after_game}) and --games is {c.games}", file=sys.stderr)
 
 
+def _where_the_runs_are(out: str) -> str:
+    """A hint for an error about run files missing in ``out``: where the committed runs are, when
+    ``out`` is not that folder and does not exist (a relative --out taken from another directory)."""
+    from .sweep import DATA
+
+    if Path(out).is_dir() or Path(out) == DATA or not DATA.is_dir():
+        return ""
+    return f"; {out} does not exist, the committed runs are in {DATA} (leave --out out for it)"
+
+
 def _check_out(out: str) -> None:
     from .atomic_file import check_writable_folder
 
@@ -305,7 +357,7 @@ def _sweep(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
 
 
 def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
-    from .rerun import check_first_games, failed_checks, rerun, summary
+    from .rerun import check_first_games, failed_checks, first_games_text, rerun, summary
     from .training import run_path
 
     if args.all and args.first_games is None:
@@ -324,7 +376,10 @@ def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
     missing = [p.name for p in paths if not p.exists()]
     if missing:
         command.error(f"{len(missing)} of the {len(paths)} runs asked for have no file in {args.out} "
-                      f"(e.g. {missing[0]}): rerun recomputes committed runs, sweep computes new ones")
+                      f"(e.g. {missing[0]}){_where_the_runs_are(args.out)}: rerun recomputes committed runs, "
+                      "sweep computes new ones")
+    if args.all and not Path(args.out).is_dir():
+        command.error(f"--out {args.out} is not a folder{_where_the_runs_are(args.out)}")
     if args.first_games is not None:
         if args.replace or args.scratch or args.dry_run:
             command.error("--first-games compares in memory: it takes no --replace, --scratch or --dry-run")
@@ -333,7 +388,8 @@ def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
         except ValueError as err:
             command.error(str(err))
         print(table.to_string(index=False))
-        print(f"{int(table.identical.sum())} of {len(table)} runs reproduce their first {args.first_games} games bit for bit")
+        print(f"{int(table.identical.sum())} of {len(table)} runs reproduce their "
+              f"{first_games_text(table, args.first_games)} bit for bit")
         return
     try:
         table = rerun(paths, codes=args.code, scratch=args.scratch, n_jobs=args.jobs, replace=args.replace,
@@ -347,11 +403,12 @@ def _rerun(configs: list, args: argparse.Namespace, command: argparse.ArgumentPa
 
 def _train(cfg, args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
     """One run into ``--out``, under its lock (:mod:`neurodream.run_lock`: refused, exit status 1,
-    while another process computes it). Never overwrites: a file at the run's name that is its
+    while another process computes it; a run whose weights become NaN or infinite stops with one
+    line and exit status 1, nothing saved). Never overwrites: a file at the run's name that is its
     finished result is said so (nothing computed); any other is kept as ``<name>.superseded``."""
     from .run_lock import RunLocked, hold, remove_orphan_temporaries
     from .sweep import set_aside, why_not_finished
-    from .training import checkpoint_path, run_path, train
+    from .training import NonFiniteRun, checkpoint_path, run_path, train
 
     path = run_path(cfg, args.out)
     remove_orphan_temporaries(args.out)
@@ -366,7 +423,7 @@ def _train(cfg, args: argparse.Namespace, command: argparse.ArgumentParser) -> N
                 print(f"{reason}; kept as {aside.name}, the run is computed again", file=sys.stderr)
             # Ctrl-C, then the same command resumes from the checkpoint
             table = train(cfg, checkpoint=checkpoint_path(cfg, args.out), save_in=args.out)
-    except RunLocked as err:
+    except (RunLocked, NonFiniteRun) as err:
         command.exit(1, f"{command.prog}: {err}\n")
     print(f"{path}: mean return of the last {min(50, len(table))} games "
           f"{table['return'].tail(50).mean():.3f}")

@@ -10,7 +10,8 @@ AVX2 ("Haswell") kernels, diverged from their first games when recomputed where 
 bit the same.
 
 Importing :mod:`neurodream` therefore sets ``OPENBLAS_CORETYPE`` to :data:`PINNED_KERNEL` (the family
-the committed runs were made with) when it is not set already and the CPU can run those kernels
+the committed runs were made with) when it is not set already (set but empty counts as not set:
+OpenBLAS then picks its kernels for the CPU) and the CPU can run those kernels
 (:func:`cpu_supports_pin`). The variable acts when OpenBLAS is loaded, i.e. when NumPy is first
 imported: it covers this process if NumPy was not imported before :mod:`neurodream`, and every
 process started afterwards (the sweep's workers) in any case; the Makefile exports it for the
@@ -50,8 +51,9 @@ def cpu_supports_pin(cpuinfo: Path | str = "/proc/cpuinfo") -> bool:
 
 def pin(environ=os.environ) -> str | None:
     """Set ``OPENBLAS_CORETYPE`` to :data:`PINNED_KERNEL` in ``environ`` unless it is set already (a
-    choice made outside wins) or the CPU cannot run it; returns the value in effect (or None)."""
-    if ENV not in environ and cpu_supports_pin():
+    choice made outside wins; an empty value, which OpenBLAS ignores, is no choice and is replaced)
+    or the CPU cannot run it; returns the value in effect (or None)."""
+    if not environ.get(ENV, "").strip() and cpu_supports_pin():
         environ[ENV] = PINNED_KERNEL
     return environ.get(ENV)
 

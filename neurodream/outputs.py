@@ -14,18 +14,35 @@ write the README.
 >>> defaults = {"quick": 0, "seeds": 10, "fidelity": "paper", "jobs": 2}
 >>> variant_name(changed_parameters({"quick": 0, "seeds": 5, "fidelity": "paper", "jobs": 1}, defaults))
 'seeds-5'
->>> variant_name({"fidelity": "corrected", "agent_pulse": "5,45", "waits_ms": [10.0, 20.0]})
-'fidelity-corrected_agent_pulse-5-45_waits_ms-10-20'
+>>> variant_name({"fidelity": "corrected", "waits_ms": [10.0, 20.0]})
+'fidelity-corrected_waits_ms-10-20'
+
+A name is readable and, for distinct parameter sets, distinct (:func:`variant_name`): where the
+readable text would lose something (a sign, a comma, a string that reads as a number), a short hash
+of the exact parameters follows it:
+
+>>> variant_name({"agent_pulse": "5,45"})
+'agent_pulse-5-45_7b4f6bbeca'
+
+The parameters' values are checked before any work (:func:`check_parameter_values`): each must
+have the type of its committed value in the notebook's parameters cell, and the values in
+:data:`PARAMETER_RULES` their range. Before any notebook runs, ``make figures`` refuses a parameter
+that none of the notebooks it runs has, and a value of the wrong type (``python -m neurodream.outputs
+check-parameters NOTEBOOK... -p NAME VALUE ...``: :func:`check_parameters_main`); papermill itself
+only warns of an unknown parameter and runs the committed ones.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import dataclasses
+import hashlib
 import json
+import math
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +53,48 @@ README = ROOT / "README.md"
 
 NOT_OUTPUT_PARAMETERS = frozenset({"quick", "jobs", "compute_missing"})
 """Parameters that change how a notebook runs, not what it writes (``quick`` has its own folder)."""
+ALWAYS_ALLOWED = frozenset({"quick"})
+"""Parameters ``make figures`` passes to every notebook (``QUICK``)."""
+
+
+def _flag(value) -> bool:
+    return isinstance(value, (bool, int)) and value in (0, 1)
+
+
+def _positive_int(value) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _nonzero_int(value) -> bool:
+    return type(value) is int and value != 0
+
+
+def _positive_number(value) -> bool:
+    return _is_number(value) and math.isfinite(value) and value > 0
+
+
+def _non_negative_number(value) -> bool:
+    return _is_number(value) and math.isfinite(value) and value >= 0
+
+
+PARAMETER_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "quick": (_flag, "0 or 1 (False or True)"),
+    "compute_missing": (_flag, "0 or 1 (False or True)"),
+    "seeds": (_positive_int, "a positive whole number of seeds"),
+    "games": (_positive_int, "a positive whole number of games"),
+    "check_seeds": (_positive_int, "a positive whole number of seeds"),
+    "control_seeds": (_positive_int, "a positive whole number of seeds"),
+    "network_draws": (_positive_int, "a positive whole number of network draws"),
+    "skill_games": (_positive_int, "a positive whole number of games"),
+    "replays": (_positive_int, "a positive whole number of games"),
+    "jobs": (_nonzero_int, "a whole number of parallel runs, not 0 (-1: one per core, as joblib counts)"),
+    "waits_ms": (_positive_number, "a list of positive, finite waits in ms"),
+    "action_activity": (_positive_number, "a positive, finite activity"),
+    "jitter_ms": (_non_negative_number, "a finite jitter >= 0 ms"),
+    "host_mac_J": (_non_negative_number, "a finite energy >= 0 J"),
+}
+"""The ranges of the notebooks' parameters beyond their types: name -> (test of a value, what is
+allowed). A list's test applies to each element. :func:`check_parameter_values` applies them."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,10 +161,123 @@ def changed_parameters(params: Mapping[str, Any], defaults: Mapping[str, Any],
 
 
 def variant_name(changed: Mapping[str, Any]) -> str:
-    """A folder name for a parameter set: ``key-value`` pairs joined by ``_`` (``seeds-5``)."""
+    """A folder name for a parameter set: ``key-value`` pairs joined by ``_`` (``seeds-5``), distinct
+    for distinct sets (values compared as :func:`changed_parameters` compares them). The readable
+    text keeps only ``[A-Za-z0-9.]`` of a value, so where that loses something (a value that is not
+    :func:`_plain`: a negative number, a float that ``%g`` rounds, text with other characters or that
+    reads as a number, a list of fewer than two plain values, None) a hash of the exact parameters
+    follows, ``_<10 hex digits>``: ``seeds--1`` and ``seeds-1`` cannot meet (``-p seeds -1`` gives
+    ``seeds-1_<hash>``), nor ``a/b``, ``a b`` and ``a-b``."""
     if not changed:
         raise ValueError("no parameter changed: the committed outputs have no variant name")
-    return "_".join(f"{k}-{_text(v)}" for k, v in changed.items())
+    names = {k: str(k) if IDENTIFIER.fullmatch(str(k)) else _text(k) for k in changed}
+    readable = "_".join(f"{names[k]}-{_text(v)}" for k, v in changed.items())
+    if all(names[k] == k and _plain(v) for k, v in changed.items()):
+        return readable
+    return f"{readable}_{_digest(changed)}"
+
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A parameter's name (a Python name: no ``-``, so a name's ``-`` ends the key)."""
+
+
+def _plain(value) -> bool:
+    """Whether :func:`_text` writes ``value`` so that it can be read back (up to equal numbers): a
+    bool; a number >= 0 whose text is exact and has no exponent; text of ``[A-Za-z0-9.]`` only that
+    does not read as a number or a bool; a list of two or more plain scalars (their texts joined by
+    ``-``, which no plain scalar's holds)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return value >= 0
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return math.isfinite(value) and value >= 0 and re.fullmatch(r"[0-9.]+", text) is not None \
+            and float(text) == value
+    if isinstance(value, str):
+        return re.fullmatch(r"[A-Za-z0-9.]+", value) is not None and not _reads_as_number(value) \
+            and value not in ("True", "False", "None")
+    if isinstance(value, (list, tuple)):
+        return len(value) >= 2 and all(not isinstance(v, (list, tuple)) and _plain(v) for v in value)
+    return False
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _digest(changed: Mapping[str, Any]) -> str:
+    """10 hex digits of SHA-256 over the exact parameters (numbers by value: 5 and 5.0 alike)."""
+    def canonical(v):
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            return v
+        if isinstance(v, (int, float)):
+            return float(v) if math.isfinite(v) else str(v)
+        if isinstance(v, (list, tuple)):
+            return [canonical(x) for x in v]
+        if isinstance(v, Mapping):
+            return {str(k): canonical(x) for k, x in v.items()}
+        return repr(v)
+
+    text = json.dumps({str(k): canonical(v) for k, v in changed.items()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def check_parameter_values(params: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    """``ValueError`` naming the first parameter of ``defaults`` (a notebook's parameters cell) whose
+    value in ``params`` does not have the type of its committed value (an int for an int; an int or
+    a finite float for a float; text for text; a bool for a bool; a list for a list, each element of
+    the type of the committed list's elements) or breaks its rule in :data:`PARAMETER_RULES`."""
+    for name, committed in defaults.items():
+        if name not in params:
+            continue
+        value = params[name]
+        rule = PARAMETER_RULES.get(name)
+        if not (rule is not None and rule[0] is _flag) and not _same_type(value, committed):
+            raise ValueError(f"parameter {name} = {value!r} ({type(value).__name__}) must be {_kind(committed)}, as "
+                             f"its committed value {committed!r}")
+        if rule is not None:
+            test, allowed = rule
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if not (values and all(test(v) for v in values)):
+                raise ValueError(f"parameter {name} = {value!r}: {name} must be {allowed} (committed: {committed!r})")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _same_type(value, committed) -> bool:
+    """Whether ``value`` may stand for ``committed`` (see :func:`check_parameter_values`)."""
+    if committed is None:
+        return True
+    if isinstance(committed, bool):
+        return isinstance(value, bool)
+    if isinstance(committed, int):
+        return type(value) is int
+    if isinstance(committed, float):
+        return _is_number(value) and math.isfinite(value)
+    if isinstance(committed, (list, tuple)):
+        return isinstance(value, (list, tuple)) and (not committed or all(_same_type(v, committed[0]) for v in value))
+    return isinstance(value, type(committed))
+
+
+def _kind(committed) -> str:
+    if isinstance(committed, bool):
+        return "True or False"
+    if isinstance(committed, int):
+        return "a whole number"
+    if isinstance(committed, float):
+        return "a finite number"
+    if isinstance(committed, str):
+        return "text"
+    if isinstance(committed, (list, tuple)):
+        return f"a list{' of ' + _kind(committed[0]).removeprefix('a ') + 's' if committed else ''}"
+    return type(committed).__name__
 
 
 def notebook_outputs(notebook: str, params: Mapping[str, Any], *, root: Path | None = None,
@@ -120,9 +292,11 @@ def notebook_outputs(notebook: str, params: Mapping[str, Any], *, root: Path | N
     * anything else: ``figures/variants/<variant_name>/``, no README.
 
     ``report`` prints the line of :meth:`Outputs.describe`; ``create`` makes the folder.
-    ``root``: another checkout (tests) instead of this one.
+    ``root``: another checkout (tests) instead of this one. A value of the wrong type or out of its
+    range raises ``ValueError`` naming it first (:func:`check_parameter_values`), before any work.
     """
     defaults = parameters_cell(notebook)
+    check_parameter_values(params, defaults)
     figures = (root / "figures") if root is not None else FIGURES
     readme = (root / "README.md") if root is not None else README
     changed = changed_parameters(params, defaults)
@@ -175,10 +349,119 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+PAPERMILL_OPTIONS = {"-p": "-p", "--parameters": "-p", "-r": "-r", "--parameters_raw": "-r",
+                     "-y": "-y", "--parameters_yaml": "-y", "-f": "-f", "--parameters_file": "-f",
+                     "-b": "-b", "--parameters_base64": "-b"}
+"""papermill's options that pass parameters (long and short forms), each to its short form."""
+
+
+def papermill_parameters(args: list[str]) -> dict[str, Any]:
+    """The parameters papermill's command line makes of ``args`` (``-p NAME VALUE``: the value read as
+    papermill reads it, True/False/None, an int, a float or text; ``-r NAME VALUE``: text; ``-y
+    YAML``, ``-f YAML_FILE``, ``-b BASE64_YAML``: a mapping), applied in papermill's order (base64,
+    files, YAML, ``-p``, ``-r``; later ones win). ``ValueError`` for anything else."""
+    found = {"-b": [], "-f": [], "-y": [], "-p": [], "-r": []}
+    k = 0
+    while k < len(args):
+        option = PAPERMILL_OPTIONS.get(args[k])
+        if option is None:
+            raise ValueError(f"{args[k]!r} is not a parameter option; allowed: -p NAME VALUE, -r NAME VALUE, "
+                             "-y YAML, -f YAML_FILE, -b BASE64_YAML")
+        width = 2 if option in ("-p", "-r") else 1
+        if len(args) - k - 1 < width:
+            raise ValueError(f"{args[k]} expects {'NAME VALUE' if width == 2 else 'one value'}")
+        found[option].append(args[k + 1:k + 1 + width])
+        k += 1 + width
+    params: dict[str, Any] = {}
+    for option in ("-b", "-f", "-y"):
+        for (text,) in found[option]:
+            if option == "-b":
+                text = base64.b64decode(text).decode()
+            elif option == "-f":
+                text = Path(text).read_text()
+            loaded = _yaml(text)
+            if loaded is not None and not isinstance(loaded, dict):
+                raise ValueError(f"{option} {text!r} is not a mapping of parameters")
+            params.update(loaded or {})
+    for name, text in found["-p"]:
+        params[name] = _papermill_value(text)
+    for name, text in found["-r"]:
+        params[name] = text
+    return params
+
+
+def _papermill_value(text: str):
+    """A ``-p`` value as papermill reads it (its ``cli._resolve_type``)."""
+    if text in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[text]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+def _yaml(text: str):
+    """YAML as papermill reads it: safely, dates left as text."""
+    import yaml
+
+    class NoDates(yaml.SafeLoader):
+        yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+                                   for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+    try:
+        return yaml.load(text, Loader=NoDates)
+    except yaml.YAMLError as err:
+        raise ValueError(f"{text!r} is not YAML ({' '.join(str(err).split())})") from None
+
+
+def check_parameters(notebooks: list[str | Path], params: Mapping[str, Any]) -> None:
+    """``ValueError`` naming the problem when ``params`` (what ``make figures`` passes to each of
+    ``notebooks``) holds a parameter that none of them has in its parameters cell (papermill would
+    only warn, and run the committed parameters), or a value that a notebook having it does not
+    accept (:func:`check_parameter_values`). A parameter some of the notebooks have is fine: the
+    others ignore it, as their outputs do not depend on it."""
+    cells = {Path(nb).stem: parameters_cell(nb) for nb in notebooks}
+    allowed = set(ALWAYS_ALLOWED).union(*cells.values())
+    unknown = [name for name in params if name not in allowed]
+    if unknown:
+        where = ", ".join(cells) if len(cells) <= 3 else f"{len(cells)} notebooks"
+        raise ValueError(f"unknown parameter {unknown[0]!r} (no parameters cell of {where} has it); allowed: "
+                         f"{', '.join(sorted(allowed))}")
+    for name, defaults in cells.items():
+        try:
+            check_parameter_values(params, defaults)
+        except ValueError as err:
+            raise ValueError(f"{name}: {err}") from None
+
+
+def check_parameters_main(argv: list[str]) -> int:
+    """``python -m neurodream.outputs check-parameters NOTEBOOK... [-p NAME VALUE | -r NAME VALUE |
+    -y YAML | -f FILE | -b BASE64]...``: :func:`check_parameters` of the papermill options against
+    the notebooks' sources; exit status 2 with one line naming the problem, 0 when all is well.
+    ``make figures`` runs it before the first notebook."""
+    notebooks = []
+    while argv and not argv[0].startswith("-"):
+        notebooks.append(argv.pop(0))
+    try:
+        if not notebooks:
+            raise ValueError("no notebook given (NOTEBOOK... before the papermill options)")
+        check_parameters(notebooks, papermill_parameters(argv))
+    except (ValueError, OSError) as err:
+        print(f"neurodream.outputs check-parameters: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m neurodream.outputs notebooks/executed/NN_name.ipynb ...``: for each executed
-    notebook, the line saying where it wrote (from the parameters papermill stored in it)."""
-    for arg in (sys.argv[1:] if argv is None else argv):
+    notebook, the line saying where it wrote (from the parameters papermill stored in it).
+    ``python -m neurodream.outputs check-parameters ...``: :func:`check_parameters_main`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check-parameters"]:
+        return check_parameters_main(argv[1:])
+    for arg in argv:
         path = Path(arg)
         meta = json.loads(path.read_text()).get("metadata", {}).get("papermill", {})
         name = path.stem

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic_file import write_atomically
+from .atomic_file import check_writable_folder, write_atomically
 from .sweep import sweep
 from .training import TrainConfig, load_run, run_path
 
@@ -115,7 +115,9 @@ def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, sc
     (with the comparison) is written; then each committed file is moved to ``<scratch>/replaced/``
     before its new file is moved into its place. A call interrupted among these moves and started
     again compares with the committed files kept there, so its report is that of an uninterrupted
-    call; they are removed once every new file is in place and the report says so."""
+    call; they are removed once every new file is in place and the report says so. A ``report``
+    that cannot be written is refused before any work (:func:`check_report`)."""
+    check_report(report)
     paths = [Path(p) for p in paths]
     scratch_of = (lambda p: Path(scratch)) if scratch is not None else (lambda p: p.parent / "rerun")
     # a committed file already moved aside by an interrupted replace is compared from there
@@ -157,6 +159,21 @@ def rerun(paths: Sequence[Path | str], *, codes: Sequence[str] | None = None, sc
             (scratch / REPLACED / path.name).unlink(missing_ok=True)
         _remove_if_empty(scratch / REPLACED)
     return table
+
+
+def check_report(report: Path | str | None) -> None:
+    """``ValueError`` naming ``report`` when a report file cannot be written there: its folder is not
+    a writable folder (:func:`~neurodream.atomic_file.check_writable_folder`), or the path is a
+    folder. Called before any work, not after hours of it."""
+    if report is None:
+        return
+    report = Path(report)
+    if report.is_dir():
+        raise ValueError(f"--report {report} is a folder; give a CSV file's path")
+    try:
+        check_writable_folder(report.parent)
+    except ValueError as err:
+        raise ValueError(f"--report {report}: {err}") from None
 
 
 def _committed_file(path: Path, scratch: Path) -> Path:
@@ -211,15 +228,19 @@ def check_first_games(paths: Sequence[Path | str], games: int, *, codes: Sequenc
     time, and compared row by row with the file's (:func:`first_differing_game`). A run's first games
     do not depend on how many follow, and a run that does not reproduce (another BLAS kernel: see
     :mod:`neurodream.blas`) differs within its first few games. Nothing is written but ``report``
-    (CSV, atomically). Returns one row per run (:data:`FIRST_GAMES_COLUMNS`)."""
+    (CSV, atomically; refused before any work when it cannot be written: :func:`check_report`).
+    A run shorter than ``games`` is compared whole: ``games_compared`` says how many games were
+    (:func:`first_games_text`). Returns one row per run (:data:`FIRST_GAMES_COLUMNS`)."""
     if not (isinstance(games, int) and games >= 1):
         raise ValueError(f"games = {games!r}: the number of first games to compare must be an integer >= 1")
+    check_report(report)
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     olds = select(paths, codes)
     n = {p: min(games, len(t)) for p, t in olds.items()}
-    print(f"{len(olds)} committed runs: their first {games} games recomputed and compared", flush=True)
+    print(f"{len(olds)} committed runs: their {first_games_text(list(n.values()), games)} recomputed and compared",
+          flush=True)
     jobs = (delayed(_first_games)(t.attrs["config"], n[p]) for p, t in olds.items())
     news = list(tqdm(Parallel(n_jobs=n_jobs, return_as="generator")(jobs), total=len(olds), disable=not progress))
     rows = []
@@ -231,6 +252,21 @@ def check_first_games(paths: Sequence[Path | str], games: int, *, codes: Sequenc
     if report is not None:
         write_atomically(Path(report), table.to_csv(index=False).encode())
     return table
+
+
+def first_games_text(compared, games: int) -> str:
+    """How many first games a check compared: ``compared`` is a :func:`check_first_games` report (its
+    ``games_compared``) or the counts themselves, ``games`` the number asked for: ``"first 6
+    games"``; ``"first 60 games (100 asked for; every run is shorter)"``; ``"first 60 to 100 games
+    (100 asked for; shorter runs compared whole)"``."""
+    counts = compared["games_compared"] if isinstance(compared, pd.DataFrame) else compared
+    counts = sorted({int(c) for c in counts}) or [games]
+    low, high = counts[0], counts[-1]
+    if high == games and low == games:
+        return f"first {games} games"
+    shorter = "every run is shorter" if high < games else "shorter runs compared whole"
+    span = str(low) if low == high else f"{low} to {high}"
+    return f"first {span} games ({games} asked for; {shorter})"
 
 
 def failed_checks(report: Path | str) -> list[str]:

@@ -33,7 +33,7 @@ PACKAGE = Path(__file__).resolve().parent
 STUDIES = "studies"
 
 PRESENTATION_MODULES = frozenset({
-    "__main__.py", "analysis.py", "atomic_file.py", "bench.py", "energy.py", "outputs.py",
+    "__main__.py", "analysis.py", "atomic_file.py", "bench.py", "energy.py", "numba_cache.py", "outputs.py",
     "plotting.py", "powered.py", "rerun.py", "run_digest.py", "run_lock.py", "safe_pickle.py", "stats.py",
     "study_cache.py", "sweep.py",
 })

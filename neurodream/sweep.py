@@ -19,7 +19,10 @@ then waited for (the sweep says which and who holds it) and its result taken, or
 process ended without finishing it. A local worker process that dies (killed, out of memory) fails
 only its own run, with an error naming it, and the sweep goes on (:func:`_run_locally`); a sweep
 that is killed ends its worker processes (:func:`_end_with_parent`).
-The same sweep runs on a Dask cluster when given a scheduler address (joblib's dask backend).
+The same sweep runs on a Dask cluster when given a scheduler address (:func:`_run_on_cluster`: each
+run one task submitted to the cluster, never run in the sweep's own process, into the folder as an
+absolute path; a worker whose OpenBLAS runs other kernels than the pinned ones fails its runs with a
+message saying how to start it pinned: :func:`worker_kernel_problem`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from typing import Any
 from pathlib import Path
 
@@ -43,6 +46,7 @@ from joblib import Parallel, delayed
 from joblib.externals.loky.process_executor import TerminatedWorkerError
 from tqdm.auto import tqdm
 
+from . import blas
 from .atomic_file import check_writable_folder
 from .run_lock import RunLocked, hold, lock_path, remove_orphan_temporaries
 from .training import TrainConfig, checkpoint_path, load_run, run_is_current, run_path, train
@@ -53,6 +57,11 @@ these names is a per-game column of the run table)."""
 
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+"""The package's data folder: the committed runs (the command line's default ``--out``)."""
+MAX_RUNS = 100_000
+"""Most runs one sweep (or command line) may ask for: 100 000 runs of the paper's 2000 games take 1
+(baseline) to 3.5 (dreaming) core-years. A larger request is a typo (``--seeds 0-999999``), refused
+before any config is built (a million configs alone take gigabytes)."""
 
 
 def data_dir(quick: bool) -> Path:
@@ -64,9 +73,22 @@ def grid(*, conditions: Sequence[str] = ("baseline", "dreaming"), seeds: Iterabl
          wait_ms: Sequence[float] = (10.0,), **fixed) -> list[TrainConfig]:
     """Every combination of seed x condition x wait time, with the other config fields ``fixed``.
 
-    Seed-major order: a sweep cut short has finished whole seeds of every condition."""
+    Seed-major order: a sweep cut short has finished whole seeds of every condition. More than
+    :data:`MAX_RUNS` combinations raise ``ValueError`` naming the count, before any config is built."""
+    seeds = seeds if isinstance(seeds, Sized) else list(seeds)
+    conditions, wait_ms = list(conditions), list(wait_ms)
+    check_run_count(len(seeds) * len(conditions) * len(wait_ms),
+                    f"{len(seeds)} seeds x {len(conditions)} conditions x {len(wait_ms)} wait times")
     return [TrainConfig(condition=c, seed=int(s), wait_ms=float(w), **fixed)
-            for s, c, w in itertools.product(list(seeds), conditions, wait_ms)]
+            for s, c, w in itertools.product(seeds, conditions, wait_ms)]
+
+
+def check_run_count(count: int, what: str = "") -> None:
+    """``ValueError`` naming ``count`` (and ``what`` makes it) when it is more than :data:`MAX_RUNS`."""
+    if count > MAX_RUNS:
+        detail = f" ({what})" if what else ""
+        raise ValueError(f"{count} runs asked for{detail}; at most {MAX_RUNS} runs per sweep (as many runs "
+                         "of 2000 games take core-years): ask for fewer seeds")
 
 
 def cached(cfg: TrainConfig, out_dir: Path | str, *, warn: bool = True) -> bool:
@@ -226,6 +248,59 @@ def _alone(cfg: TrainConfig, out_dir: Path | str) -> tuple[str, str, str | None]
                               "played up to its last checkpoint are kept")
 
 
+def worker_kernel_problem(scheduler: str | None = None) -> str | None:
+    """In a Dask worker: why its runs would not be bit-reproducible, or None. A worker started the
+    standard way (``dask worker``) has loaded NumPy, and so OpenBLAS, before any neurodream code, so
+    the pin of :mod:`neurodream.blas` comes too late there: the text names the worker, the kernels its
+    OpenBLAS runs and how to start workers pinned."""
+    note = blas.kernel_note()
+    if note is None:
+        return None
+    try:
+        from distributed import get_worker
+
+        worker = f"Dask worker {get_worker().address}"
+    except (ImportError, ValueError):
+        worker = "this Dask worker"
+    kernel = blas.active_kernel()
+    return (f"{worker} runs OpenBLAS's {kernel} kernels, not {blas.PINNED_KERNEL}, so its runs would not reproduce "
+            f"the committed ones bit for bit; start the workers pinned: {blas.ENV}={blas.PINNED_KERNEL} dask worker "
+            f"{scheduler or '<scheduler address>'}")
+
+
+def _run_on_worker(cfg: TrainConfig, out_dir: Path | str, scheduler: str | None = None) -> tuple[str, str, str | None]:
+    """A sweep's task on a Dask worker: :func:`_run_or_report`, unless the worker's OpenBLAS runs
+    other kernels than the pinned ones (:func:`worker_kernel_problem`): then the run fails, unstarted,
+    with that message."""
+    problem = worker_kernel_problem(scheduler)
+    if problem:
+        name = run_path(cfg, out_dir).name
+        return name, FAILED, f"{name}: not run: {problem}"
+    return _run_or_report(cfg, out_dir)
+
+
+def _run_on_cluster(todo: Sequence[TrainConfig], out_dir: Path, scheduler: str, progress: bool):
+    """Yield (run name, outcome, error) of each run of ``todo``, each a task submitted to the Dask
+    cluster at ``scheduler`` (:func:`_run_on_worker`), as they finish. Submitted directly (joblib's
+    dask backend ran the runs in this process when the cluster had a single thread); ``out_dir``
+    must be absolute (a worker's working directory is its own). A task that fails in the cluster
+    (its worker died) fails only its run."""
+    from dask.distributed import Client, as_completed
+
+    with Client(scheduler) as client, tqdm(total=len(todo), desc="runs", disable=not progress) as bar:
+        address = scheduler if isinstance(scheduler, str) else None  # named in a worker's message
+        futures = {client.submit(_run_on_worker, cfg, out_dir, address, pure=False): run_path(cfg, out_dir).name
+                   for cfg in todo}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as err:  # noqa: BLE001 - e.g. KilledWorker: reported with the run's name
+                outcome = (name, FAILED, f"{name}: {type(err).__name__}: {err}")
+            bar.update()
+            yield outcome
+
+
 def _wait_for(cfg: TrainConfig, out_dir: Path | str) -> str | None:
     """Wait for run ``cfg``, which another process held in the first pass, then take its result (or
     compute it: :func:`run_one`); the error of a failed run, or None."""
@@ -320,13 +395,16 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
           scheduler: str | None = None, progress: bool = True, dry_run: bool = False,
           speed_dir: Path | str | None = None) -> list[Path]:
     """Run every config not yet on disk, ``n_jobs`` at a time on local cores (joblib), or on the Dask
-    cluster at ``scheduler`` (e.g. ``"tcp://host:8786"``); returns the result files in config order.
+    cluster at ``scheduler`` (e.g. ``"tcp://host:8786"``: :func:`_run_on_cluster`); returns the
+    result files in config order. ``out_dir`` is made absolute first (a relative one is taken from
+    this process's working directory, also for a cluster's workers).
 
     Before computing it prints how many runs are missing and an estimate of their cost
     (:func:`estimate_cost`, from the measured speed of the runs in ``speed_dir``, by default
     ``out_dir``). With ``dry_run`` it also lists them and computes nothing; it then returns the
     files of the missing runs only."""
     configs = list(configs)
+    out_dir = Path(out_dir).expanduser().absolute()
     names = [run_path(c, out_dir).name for c in configs]
     if len(set(names)) != len(names):
         raise ValueError("the sweep lists the same config twice")
@@ -344,11 +422,7 @@ def sweep(configs: Sequence[TrainConfig], out_dir: Path | str = "data", *, n_job
         if scheduler is None:
             outcomes = _run_locally(todo, out_dir, n_jobs, progress)
         else:
-            from dask.distributed import Client
-            from joblib import parallel_config
-
-            with Client(scheduler), parallel_config(backend="dask"):
-                outcomes = Parallel()(delayed(_run_or_report)(c, out_dir) for c in todo)
+            outcomes = _run_on_cluster(todo, out_dir, scheduler, progress)
         for name, outcome, err in outcomes:
             if outcome == FAILED:
                 failed.append(err)

@@ -130,6 +130,10 @@ MAX_WAIT_MS = 1000.0
 """Longest network step accepted (ms); the paper used 10-50 ms."""
 MAX_MISMATCH_CV = 1.0
 """Largest device-mismatch CV accepted (100 %; the DYNAP-SE literature quotes 10-20 %)."""
+MAX_POLICY_LR = 1.0
+"""Largest policy learning rate accepted (250 times the paper's 0.004). Adam moves each weight by up
+to about the learning rate per update, so above 1 a single update dwarfs the initial weights (SD 0.1)
+and saturates the policy's softmax; far above it (1e308) the weights overflow to NaN."""
 
 
 def _normalise_numbers(cfg: TrainConfig) -> None:
@@ -173,7 +177,9 @@ def _check_fields(cfg: TrainConfig) -> None:
     _check_int(cfg, "dreams_per_game", 0, "dreams after each game")
     _check_int(cfg, "learn_after_game", -1, "policy gradients from game learn_after_game + 1 on, 0-based")
     _check_float(cfg, "wait_ms", 0.0, MAX_WAIT_MS, "ms per network step", open_low=True)
-    _check_float(cfg, "policy_lr", 0.0, math.inf, "the policy's learning rate")
+    _check_float(cfg, "policy_lr", 0.0, MAX_POLICY_LR, "the policy's learning rate (Adam's step per weight "
+                 "and update; the paper's is 0.004, and above 1 one update dwarfs the initial weights)",
+                 open_low=True)
     _check_float(cfg, "mismatch_cv", 0.0, MAX_MISMATCH_CV, "device mismatch CV; 0.2 means 20 %")
     _check_float(cfg, "input_jitter_ms", 0.0, math.inf, "SD of the input spike jitter, ms")
     _check_float(cfg, "action_activity", 0.0, MAX_ACTION_ACTIVITY, "the action generator's activity, "
@@ -353,6 +359,42 @@ CHECKPOINT_EVERY_GAMES = 50
 """How often :func:`train` saves its state when given a checkpoint file."""
 
 
+class NonFiniteRun(FloatingPointError):
+    """A run whose readout weights or return became NaN or infinite (e.g. an absurd learning rate):
+    :func:`train` stops it at that game and saves no result (a file of nulls is no run)."""
+
+
+def _check_finite(cfg: TrainConfig, game: int, after: str, policy: Policy, model: WorldModel | None,
+                  ret: float) -> None:
+    """:class:`NonFiniteRun` naming the run, the game and the fields when the game's return, the
+    policy's weights ``policy_J`` or the world model's ``model_W`` are not all finite ``after`` an
+    update (cheap: a few hundred numbers, read, never changed)."""
+    checks = [("return", math.isfinite(ret)), ("policy_J", bool(np.isfinite(policy.J).all()))]
+    if model is not None:
+        checks.append(("model_W", bool(np.isfinite(model.W_s).all() and np.isfinite(model.W_r).all())))
+    bad = [name for name, ok in checks if not ok]
+    if bad:
+        raise NonFiniteRun(f"run {run_path(cfg, '.').name}: game {game}: {' and '.join(bad)} not finite "
+                           f"(NaN or infinite) after {after}; the run is stopped and no result is saved "
+                           f"(policy_lr = {cfg.policy_lr:g}; a smaller learning rate may keep the weights finite)")
+
+
+def _with_kernel(kernels: list, kernel: str | None) -> list:
+    """The OpenBLAS kernels a run ran under (:func:`neurodream.blas.active_kernel`), one per kind in
+    order of first use, with ``kernel`` (this process's) added when new."""
+    return kernels if kernel in kernels else [*kernels, kernel]
+
+
+def kernel_record(kernels: list) -> str | None:
+    """What a run file records as ``blas_kernel``: the kernels of all the run's segments (a run
+    resumed from a checkpoint may have run under several) joined by ``,`` in order of first use,
+    e.g. ``"Haswell"`` or ``"SkylakeX,Haswell"`` (a segment whose kernels could not be told is
+    ``unknown``); None when none could be told. A single kernel reads as before."""
+    if all(k is None for k in kernels):
+        return None
+    return ",".join("unknown" if k is None else k for k in kernels)
+
+
 def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | None = None,
           checkpoint_every: int = CHECKPOINT_EVERY_GAMES, observer=None,
           save_in: Path | str | None = None) -> pd.DataFrame:
@@ -375,6 +417,11 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
     only, and a run with a checkpoint ends by checkpointing its final state. The sweep
     (:func:`neurodream.sweep.run_one`) and the command line's ``train`` hold the run's lock
     (:mod:`neurodream.run_lock`) around this call, so no other process resumes the checkpoint meanwhile.
+
+    A run whose weights or return become NaN or infinite stops at that game with
+    :class:`NonFiniteRun` naming it, the game and the field; nothing is saved (its last checkpoint,
+    if any, stays as it was). The OpenBLAS kernels of every segment of a resumed run are carried in
+    its checkpoints and recorded in its file (:func:`kernel_record`).
     """
     if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
         raise ValueError(f"checkpoint_every = {checkpoint_every!r} must be a positive number of games")
@@ -387,7 +434,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
         check_writable_folder(state_file.parent)
     saved = _load_checkpoint(state_file, cfg) if state_file is not None else None
     if saved:
-        rows, policy, model, runner, log, noise_rng = saved
+        rows, policy, model, runner, log, noise_rng, kernels = saved
         env = Pong(cfg.seed)
         if len(rows) < cfg.games:
             env.replay(log)  # the environment cannot be pickled: rebuild it from its call log
@@ -399,13 +446,15 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
         policy.dream_adam = Adam(policy.J.shape, cfg.policy_lr) if cfg.dream_optimizer == "own" else None
         model = WorldModel(N_HIDDEN) if dreaming else None
         noise_rng = stream(cfg.seed, "dream-noise")
-        rows = []
+        rows, kernels = [], []
     dream_adam = getattr(policy, "dream_adam", None)
     start = len(rows)
+    if start < cfg.games:  # games are played here: under this process's kernels
+        kernels = _with_kernel(kernels, blas.active_kernel())
     for game in tqdm(range(start, cfg.games), initial=start, total=cfg.games,
                      desc=f"{cfg.condition} seed {cfg.seed}", disable=not progress):
         if state_file is not None and game > start and game % checkpoint_every == 0:
-            _try_checkpoint(state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
+            _try_checkpoint(state_file, cfg, rows, policy, model, runner, env.log, noise_rng, kernels=kernels)
         t0 = time.perf_counter()
         learn = game > cfg.learn_after_game
         state = env.start_game()
@@ -443,6 +492,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
             for _ in range(cfg.zero_gradient_steps):  # the optimiser's part of a dream, alone
                 policy.G = np.zeros_like(policy.G)
                 policy.update()
+        _check_finite(cfg, game, "the game's updates", policy, model, ret)
         dream_steps = 0
         for _ in range(cfg.dreams_per_game if dreaming and cfg.dream_steps else 0):
             state = env.start_game()
@@ -461,6 +511,8 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
                 policy.G = noise * (norm / max(float(np.linalg.norm(noise)), 1e-300))
             if learn or cfg.adam_from_game0:
                 policy.update(dream_adam)
+        if dream_steps:
+            _check_finite(cfg, game, "the dreams' updates", policy, model, ret)
         rows.append({
             "game": game, "real_steps": steps, "dream_steps": dream_steps, "return": ret,
             "policy_entropy": entropy / max(steps, 1),
@@ -475,27 +527,28 @@ def train(cfg: TrainConfig, *, progress: bool = True, checkpoint: Path | str | N
     table.attrs["config"] = cfg.to_dict()
     table.attrs["policy_J"] = policy.J.tolist()
     table.attrs["model_W"] = np.vstack([model.W_s, model.W_r]).tolist() if model else None
+    table.attrs["blas_kernels"] = kernels
     final = (state_file, cfg, rows, policy, model, runner, env.log, noise_rng)
     if save_in is not None:
         try:
             save_run(table, cfg, save_in)
         except OSError:
             if state_file is not None and start < cfg.games:
-                _try_checkpoint(*final)  # the games played since the last checkpoint, if that fits
+                _try_checkpoint(*final, kernels=kernels)  # the games played since the last checkpoint, if that fits
             raise
         if state_file is not None:
             state_file.unlink(missing_ok=True)
     elif state_file is not None and start < cfg.games:
-        _try_checkpoint(*final)
+        _try_checkpoint(*final, kernels=kernels)
     return table
 
 
-def _try_checkpoint(path: Path, *state) -> bool:
+def _try_checkpoint(path: Path, *state, kernels: list | None = None) -> bool:
     """:func:`_save_checkpoint`; a write that fails (a full disk) costs a one-line warning naming the
     file and the error, and leaves the previous checkpoint, if any, as it was. Returns whether it
     was written."""
     try:
-        _save_checkpoint(path, *state)
+        _save_checkpoint(path, *state, kernels=kernels)
     except OSError as err:
         warnings.warn(f"checkpoint {path} not written ({err.strerror or err}); the run goes on, "
                       "keeping the previous checkpoint, if any", RuntimeWarning, stacklevel=3)
@@ -503,11 +556,15 @@ def _try_checkpoint(path: Path, *state) -> bool:
     return True
 
 
-def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log, noise_rng) -> None:
+def _save_checkpoint(path: Path, cfg: TrainConfig, rows, policy, model, runner, log, noise_rng, *,
+                     kernels: list | None = None) -> None:
+    """The run's state, pickled atomically to ``path``, with the OpenBLAS kernels its games ran under
+    so far (``kernels``: :func:`kernel_record`)."""
     from . import __version__, code_fingerprint
 
     payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(), "rows": rows,
-               "policy": policy, "model": model, "runner": runner, "env_log": list(log), "noise_rng": noise_rng}
+               "policy": policy, "model": model, "runner": runner, "env_log": list(log), "noise_rng": noise_rng,
+               "blas_kernels": list(kernels or [])}
     write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -538,7 +595,7 @@ def _load_checkpoint(path: Path, cfg: TrainConfig):
                       "since); starting afresh", stacklevel=3)
         return None
     return (payload["rows"], payload["policy"], payload["model"], payload["runner"], payload["env_log"],
-            payload["noise_rng"])
+            payload["noise_rng"], list(payload.get("blas_kernels", [])))
 
 
 def spike_raster(cfg: TrainConfig, states) -> pd.DataFrame:
@@ -638,14 +695,16 @@ def checkpoint_path(cfg: TrainConfig, directory: Path | str) -> Path:
 
 def save_run(table: pd.DataFrame, cfg: TrainConfig, directory: Path | str) -> Path:
     """Write :func:`run_path` atomically, as strict JSON (NaN as null): config, library version, code
-    fingerprint, the OpenBLAS kernels of the process (:func:`neurodream.blas.active_kernel`),
+    fingerprint, the OpenBLAS kernels the run ran under (:func:`kernel_record` of the table's
+    ``blas_kernels``, which :func:`train` sets; else this process's, :func:`neurodream.blas.active_kernel`),
     calibration, per-game rows, final weights, and the digest of all these
     (:mod:`neurodream.run_digest`), which :func:`load_run` checks; then remove the run's checkpoint
     (:func:`checkpoint_path`), which is no longer needed."""
     from . import __version__, code_fingerprint
 
     payload = {"config": cfg.to_dict(), "version": __version__, "code": code_fingerprint(),
-               "blas_kernel": blas.active_kernel(), "loop": LOOP_VERSION,
+               "blas_kernel": kernel_record(table.attrs.get("blas_kernels") or [blas.active_kernel()]),
+               "loop": LOOP_VERSION,
                "calibration": calibration_record(cfg), "table": table.to_dict(orient="list"),
                "policy_J": table.attrs.get("policy_J"), "model_W": table.attrs.get("model_W")}
     path = write_atomically(run_path(cfg, directory), run_digest.sealed_text(payload))
@@ -687,7 +746,8 @@ def run_table(payload: dict, path: Path | str) -> pd.DataFrame:
         table.attrs["config"] = TrainConfig(**payload["config"]).to_dict()
         table.attrs["version"] = payload["version"]
         table.attrs["code"] = payload.get("code")
-        table.attrs["blas_kernel"] = payload.get("blas_kernel")  # None: made before it was recorded
+        # None: made before it was recorded; "A,B": a run resumed under other kernels (kernel_record)
+        table.attrs["blas_kernel"] = payload.get("blas_kernel")
         # files written before the key: loop 2 introduced the host_ms field
         table.attrs["loop"] = payload.get("loop", 2 if "host_ms" in payload["config"] else 1)
         table.attrs["calibration"] = payload.get("calibration")

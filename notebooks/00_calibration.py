@@ -55,6 +55,7 @@ from neurodream.emulator_study import matched_model_pulse
 from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, QUALITATIVE, legend_outside, save, use_style
 from neurodream.pong import random_states
+from neurodream.study_cache import cached_study
 from neurodream.sweep import run_settings, run_study
 
 use_style()
@@ -183,11 +184,24 @@ save(fig, "00_calibration_check", OUT)
 
 # %% [markdown]
 # ## The world model's pulse
-# Its cores' pulse follows the rule above; the calibration record holds the result.
+# Its cores' pulse follows the rule above; the calibration record holds the result. The search for
+# the matching pulse takes one to two minutes: it is cached in `data/studies/` like notebook 01's
+# studies, and computed again only when the code or the inputs change.
 
 # %%
 states = random_states(40 if quick else 200, 11)
-model_code, model_spikes, agent_spikes = matched_model_pulse(states, frozen, seeds=(0,) if quick else (0, 1, 2))
+match_seeds = (0,) if quick else (0, 1, 2)
+
+
+def matched():
+    code, model, agent = matched_model_pulse(states, frozen, seeds=match_seeds)
+    return pd.DataFrame([{"model_code": tuple(int(c) for c in code), "model_spikes": model, "agent_spikes": agent}])
+
+
+match = cached_study("00_matched_model_pulse", matched, inputs={"states": states, "agent_pulse": frozen,
+                                                               "seeds": match_seeds}, quick=bool(quick)).iloc[0]
+model_code = tuple(int(c) for c in match.model_code)
+model_spikes, agent_spikes = float(match.model_spikes), float(match.agent_spikes)
 frozen_model = tuple(Calibration().core_unset_biases["3:2"]["PULSE_PWLK_P"])
 pd.DataFrame([{"agent_pulse": str(frozen), "agent_spikes_per_read": agent_spikes,
                "matched_model_pulse": str(model_code), "model_spikes_per_read": model_spikes,

@@ -273,3 +273,36 @@ summary = analysis.summary_rows(final, mw, reach, random_mean, runs=runs, games=
 if not quick:
     analysis.write_summary(summary, OUT, label, readme=WHERE.readme)
 summary
+
+# %% [markdown]
+# ## In three lines
+# The README's first screen: what the paper found and what these runs say, from the numbers above.
+
+# %%
+pub_p = analysis.published_p_values()
+mean = final.groupby("condition").final_return.mean()
+sd0 = final.groupby("condition").final_return.std(ddof=0)
+pub_effect = analysis.PUBLISHED[("final_mean", "dreaming")] - analysis.PUBLISHED[("final_mean", "baseline")]
+headline = (
+    f"* **Published** (10 hardware runs per condition): final return {analysis.PUBLISHED[('final_mean', 'dreaming')]:+.2f} "
+    f"± {analysis.PUBLISHED[('final_sd_ddof0', 'dreaming')]:.2f} with dreaming against "
+    f"{analysis.PUBLISHED[('final_mean', 'baseline')]:+.2f} ± {analysis.PUBLISHED[('final_sd_ddof0', 'baseline')]:.2f} "
+    f"without (population SDs); Mann–Whitney p = {pub_p['one_sided']:.3f} one-sided, {pub_p['two_sided']:.3f} two-sided.\n")
+if mw:
+    from neurodream.powered import power
+
+    pooled = float(np.sqrt(final.groupby("condition").final_return.var(ddof=1).mean()))
+    chance = power(pub_effect, pooled, min(runs.values()))
+    headline += (
+        f"* **Emulated here** ({runs['dreaming']} + {runs['baseline']} runs, {games} games each): "
+        f"{mean['dreaming']:+.2f} ± {sd0['dreaming']:.2f} against {mean['baseline']:+.2f} ± {sd0['baseline']:.2f}; "
+        f"p = {mw['p_two_sided']:.2f} two-sided. "
+        + ("Dreaming's advantage is not reproduced at this size, and this size cannot exclude it.\n"
+           if mw["p_two_sided"] >= 0.05 else "The two conditions differ at this size.\n")
+        + f"* **Why more runs**: with the spread between runs seen here (SD {pooled:.2f}), {min(runs.values())} runs per "
+          f"condition find a true difference of the published size ({pub_effect:+.2f}) with probability "
+          f"{chance:.2f} (two-sided t-test). A pre-registered study with 100 runs per arm (notebook 10) is being run; "
+          "see \"Does dreaming help\" below.")
+if WHERE.readme:
+    analysis.replace_readme_block(WHERE.readme, "headline", headline)
+print(headline)

@@ -160,8 +160,8 @@ def test_valid_configs_keep_their_values_and_names():
 
     from neurodream.training import run_path
 
-    cfg = TrainConfig(seed=np_.int64(3), wait_ms=20, games=np_.int32(5), learn_after_game=-1, policy_lr=0)
-    assert (cfg.seed, cfg.wait_ms, cfg.games, cfg.policy_lr) == (3, 20.0, 5, 0.0)
+    cfg = TrainConfig(seed=np_.int64(3), wait_ms=20, games=np_.int32(5), learn_after_game=-1, policy_lr=1)
+    assert (cfg.seed, cfg.wait_ms, cfg.games, cfg.policy_lr) == (3, 20.0, 5, 1.0)
     assert type(cfg.seed) is int and type(cfg.wait_ms) is float and type(cfg.policy_lr) is float
     assert run_path(cfg, "d") == run_path(TrainConfig(seed=3, wait_ms=20.0, games=5, learn_after_game=-1,
-                                                      policy_lr=0.0), "d")
+                                                      policy_lr=1.0), "d")
