@@ -20,7 +20,7 @@ export OPENBLAS_CORETYPE ?= $(BLAS_KERNEL)
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all figures test lab bench check-runs rerun-unpinned clean-cache clean-figures clean-data clean
+.PHONY: all figures test lab bench check-runs rerun-unpinned record-notebooks clean-cache clean-figures clean-data clean
 
 all: figures
 
@@ -48,13 +48,19 @@ figures: $(STAMP)
 	  name=$$(basename $$nb .py); \
 	  echo "== $$name (quick=$(QUICK))"; \
 	  $(PY) -m jupytext --quiet --to ipynb --output notebooks/executed/$$name.src.ipynb $$nb || exit 1; \
-	  $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
+	  NEURODREAM_MAKE_FIGURES=1 $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
 	    notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb -p quick $(QUICK) $(PARAMS) \
 	    || { rm -f notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb; \
 	         echo "== $$name failed"; exit 1; }; \
 	  rm -f notebooks/executed/$$name.src.ipynb; \
-	  $(PY) -m neurodream.outputs notebooks/executed/$$name.ipynb; \
+	  NEURODREAM_MAKE_FIGURES=1 $(PY) -m neurodream.outputs notebooks/executed/$$name.ipynb; \
 	done
+
+# After changing a notebook on purpose: record its parameters and code as the ones that make the
+# committed outputs (notebooks/committed.json), then make figures. Without this step the notebook
+# writes variants (figures/variants/, data/variants/), as an edit saved from JupyterLab does.
+record-notebooks: $(STAMP)
+	$(PY) -m neurodream.outputs record $(NOTEBOOKS)
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[interactive]"
@@ -93,8 +99,9 @@ clean-cache:
 clean-figures:
 	rm -rf notebooks/executed figures/*.png figures/*.pdf
 
+# Only what is not committed: the quick runs and the variants' runs (data/ holds the committed runs).
 clean-data:
-	rm -rf data/*
+	rm -rf data/quick data/variants
 
 clean: clean-cache clean-figures
 	rm -rf $(VENV) *.egg-info

@@ -40,6 +40,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -51,6 +52,13 @@ FIGURES = ROOT / "figures"
 NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
 
+RECORD = NOTEBOOKS / "committed.json"
+"""What produced the committed outputs, per notebook: its parameters, its further committed
+parameter sets and the digest of its code (:func:`record_notebooks` writes it). It lives outside
+the notebooks, so an edit saved from JupyterLab cannot change what counts as committed."""
+MAKE_FIGURES = "NEURODREAM_MAKE_FIGURES"
+"""Environment variable ``make figures`` sets to 1 for the notebooks it runs: only those runs may
+write the committed outputs; a notebook run by hand in JupyterLab writes a variant."""
 NOT_OUTPUT_PARAMETERS = frozenset({"quick", "jobs", "compute_missing"})
 """Parameters that change how a notebook runs, not what it writes (``quick`` has its own folder)."""
 ALWAYS_ALLOWED = frozenset({"quick"})
@@ -111,6 +119,9 @@ class Outputs:
     variant: str | None
     readme: Path | None
     changed: dict
+    reasons: tuple = ()
+    """Why this run is a variant besides its parameters: ``edited-<digest>`` (the notebook's code
+    differs from the recorded one), ``interactive`` (not run by ``make figures``), ``unrecorded``."""
 
     def describe(self, notebook: str = "") -> str:
         """One line that says where the outputs go and why."""
@@ -121,8 +132,15 @@ class Outputs:
         changed = ", ".join(f"{k}={v!r}" for k, v in self.changed.items())
         if self.variant is None:
             return f"{name}a committed parameter set ({changed}): outputs go to {where}/, README.md is not changed"
-        return (f"{name}parameters differ from the committed ones ({changed}): outputs go to {where}/; "
-                "figures/ and README.md are not changed")
+        why = [f"parameters differ from the committed ones ({changed})"] if changed else []
+        why += [REASONS[r.split("-")[0]] for r in self.reasons]
+        return (f"{name}{'; '.join(why)}: outputs go to {where}/ (runs to data/.../variants/); "
+                "figures/, data/ and README.md are not changed")
+
+
+REASONS = {"edited": "the notebook's code differs from the code that made the committed outputs",
+           "interactive": "run outside `make figures` (e.g. in JupyterLab)",
+           "unrecorded": "the notebook has no record in notebooks/committed.json"}
 
 
 def parameters_cell(notebook: str | Path) -> dict[str, Any]:
@@ -281,40 +299,108 @@ def _kind(committed) -> str:
 
 
 def notebook_outputs(notebook: str, params: Mapping[str, Any], *, root: Path | None = None,
-                     report: bool = True, create: bool = True) -> Outputs:
-    """Where notebook ``notebook`` (e.g. ``"04_comparison"``) writes, given the values of its
-    parameters (``globals()`` in the notebook will do) compared with its parameters cell.
+                     report: bool = True, create: bool = True, record: Path | None = None,
+                     under_make: bool | None = None) -> Outputs:
+    """Where notebook ``notebook`` (e.g. ``"04_comparison"``, or the path of its source) writes,
+    given the values of its parameters (``globals()`` in the notebook will do) compared with its
+    record (:data:`RECORD`: the parameters, parameter sets and code that made the committed outputs).
 
     * ``quick`` (``make figures QUICK=1``): ``figures/quick/``, no README;
-    * the defaults: ``figures/``, and the README blocks;
-    * the defaults changed exactly as in one of the notebook's ``COMMITTED_PARAMETERS``
-      (:func:`committed_parameter_sets`): ``figures/``, no README;
-    * anything else: ``figures/variants/<variant_name>/``, no README.
+    * the recorded parameters, the recorded code, run by ``make figures``: ``figures/``, and the
+      README blocks;
+    * the same with the parameters changed exactly as in one of the recorded parameter sets
+      (the notebook's ``COMMITTED_PARAMETERS`` when it was recorded): ``figures/``, no README;
+    * anything else (other parameters, edited code, a run in JupyterLab): a variant,
+      ``figures/variants/<name>/``, no README, and its new runs and studies in
+      ``data/variants/<name>/`` (:func:`neurodream.sweep.use_variant_data`), so a teaching edit
+      never overwrites a committed file, whatever its route.
 
     ``report`` prints the line of :meth:`Outputs.describe`; ``create`` makes the folder.
-    ``root``: another checkout (tests) instead of this one. A value of the wrong type or out of its
-    range raises ``ValueError`` naming it first (:func:`check_parameter_values`), before any work.
+    ``root``: another checkout (tests) instead of this one (the data redirection is then left to
+    the caller); ``record``: another record file; ``under_make``: whether ``make figures`` runs it
+    (default: the :data:`MAKE_FIGURES` environment variable). A value of the wrong type or out of
+    its range raises ``ValueError`` naming it first (:func:`check_parameter_values`), before any work.
     """
-    defaults = parameters_cell(notebook)
+    rec = committed_record(notebook, record)
+    defaults = rec["parameters"] if rec else parameters_cell(notebook)
     check_parameter_values(params, defaults)
     figures = (root / "figures") if root is not None else FIGURES
     readme = (root / "README.md") if root is not None else README
     changed = changed_parameters(params, defaults)
     quick = bool(params.get("quick", 0))
     base = figures / "quick" if quick else figures
-    sets = [changed_parameters({**defaults, **c}, defaults) for c in committed_parameter_sets(notebook)]
-    if not changed:
+    raw_sets = rec["parameter_sets"] if rec else committed_parameter_sets(notebook)
+    sets = [changed_parameters({**defaults, **c}, defaults) for c in raw_sets]
+    if under_make is None:
+        under_make = os.environ.get(MAKE_FIGURES) == "1"
+    reasons = []
+    if rec is None:
+        reasons.append("unrecorded")
+    elif code_digest(notebook) != rec["code"]:
+        reasons.append(f"edited-{code_digest(notebook)[:8]}")
+    if not under_make:
+        reasons.append("interactive")
+    if not changed and not reasons:
         out = Outputs(base, None, None if quick else readme, changed)
-    elif any(_same_set(changed, s) for s in sets):
+    elif not reasons and any(_same_set(changed, s) for s in sets):
         out = Outputs(base, None, None, changed)
     else:
-        name = variant_name(changed)
-        out = Outputs(base / "variants" / name, name, None, changed)
+        name = "_".join(([variant_name(changed)] if changed else []) + reasons)
+        out = Outputs(base / "variants" / name, name, None, changed, tuple(reasons))
     if create:
         out.figures.mkdir(parents=True, exist_ok=True)
+    if root is None:
+        from . import study_cache, sweep
+
+        folder = None if out.variant is None else sweep.data_dir(quick) / "variants" / out.variant
+        sweep.use_variant_data(folder)
+        study_cache.use_variant_dir(None if folder is None else folder / study_cache.STUDIES)
     if report:
-        print(out.describe(notebook))
+        print(out.describe(Path(notebook).stem))
     return out
+
+
+def code_digest(notebook: str | Path) -> str:
+    """SHA-256 (hex) of a notebook source's code: every line of its code cells but the parameters
+    cell (whose values :func:`notebook_outputs` compares one by one), trailing spaces stripped.
+    Markdown (a teacher's notes) does not count; any change to the code does."""
+    lines = _source(notebook).read_text().splitlines()
+    kept, in_code, in_parameters = [], False, False
+    for line in lines:
+        if line.startswith("# %%"):
+            in_code = "[markdown]" not in line
+            in_parameters = "parameters" in line
+            continue
+        if in_code and not in_parameters:
+            kept.append(line.rstrip())
+    while kept and not kept[-1]:
+        kept.pop()
+    return hashlib.sha256("\n".join(kept).encode()).hexdigest()
+
+
+def committed_record(notebook: str | Path, record: Path | None = None) -> dict | None:
+    """The record of ``notebook`` in :data:`RECORD` (or ``record``), None when it has none."""
+    path = RECORD if record is None else Path(record)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text()).get(Path(notebook).stem)
+
+
+def record_notebooks(notebooks: Iterable[str | Path], record: Path | None = None) -> dict:
+    """Record what makes the committed outputs of ``notebooks`` (their parameters cells,
+    ``COMMITTED_PARAMETERS`` and :func:`code_digest`) in :data:`RECORD` (or ``record``), keeping
+    the other notebooks' records; written atomically. A deliberate step after changing a notebook
+    (``make record-notebooks``), before ``make figures`` redraws the committed outputs: an edit
+    made in JupyterLab is not recorded, so it writes variants."""
+    from .atomic_file import write_atomically
+
+    path = RECORD if record is None else Path(record)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    for nb in notebooks:
+        data[Path(nb).stem] = {"parameters": parameters_cell(nb), "parameter_sets": committed_parameter_sets(nb),
+                               "code": code_digest(nb)}
+    write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")  # parameters in cell order
+    return data
 
 
 def _source(notebook: str | Path) -> Path:
@@ -457,10 +543,16 @@ def check_parameters_main(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """``python -m neurodream.outputs notebooks/executed/NN_name.ipynb ...``: for each executed
     notebook, the line saying where it wrote (from the parameters papermill stored in it).
-    ``python -m neurodream.outputs check-parameters ...``: :func:`check_parameters_main`."""
+    ``python -m neurodream.outputs check-parameters ...``: :func:`check_parameters_main`.
+    ``python -m neurodream.outputs record [NOTEBOOK...]``: :func:`record_notebooks` (default: all)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["check-parameters"]:
         return check_parameters_main(argv[1:])
+    if argv[:1] == ["record"]:
+        names = argv[1:] or sorted(str(p) for p in NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+        record_notebooks(names)
+        print(f"recorded {len(names)} notebooks in {_relative(RECORD)}")
+        return 0
     for arg in argv:
         path = Path(arg)
         meta = json.loads(path.read_text()).get("metadata", {}).get("papermill", {})

@@ -41,6 +41,18 @@ PRESENTATION_MODULES = frozenset({
 numbers, so editing them keeps the cache. Every other module of the package counts."""
 
 
+VARIANT_DIR: Path | None = None
+"""Where a variant notebook (:func:`neurodream.outputs.notebook_outputs`) stores the studies the
+committed cache does not hold; None: the committed cache itself."""
+
+
+def use_variant_dir(folder: Path | str | None) -> None:
+    """Store the studies the committed cache does not hold in ``folder`` (None: in the committed
+    cache), so a variant never writes, or removes, a committed study."""
+    global VARIANT_DIR
+    VARIANT_DIR = None if folder is None else Path(folder)
+
+
 def study_dir(quick: bool) -> Path:
     """``data/studies/``, or ``data/quick/studies/`` for ``make figures QUICK=1``."""
     from .sweep import data_dir
@@ -83,6 +95,11 @@ def cached_study(name: str, compute: Callable[[], Any], *, inputs: Mapping[str, 
     for path in (directory / f"{stem}.csv", directory / f"{stem}.npz"):
         if path.exists():
             return _read(path)
+    if VARIANT_DIR is not None and directory == study_dir(quick):
+        directory = VARIANT_DIR  # a variant notebook: computed beside its runs, the committed studies kept
+        for path in (directory / f"{stem}.csv", directory / f"{stem}.npz"):
+            if path.exists():
+                return _read(path)
     result = compute()
     directory.mkdir(parents=True, exist_ok=True)
     path = _write(result, directory / stem)

@@ -497,14 +497,17 @@ def _column_value(value: Any) -> Any:
     return json.dumps(value, sort_keys=True) if isinstance(value, Mapping) else value
 
 
-def load_configs(configs: Sequence[TrainConfig], out_dir: Path | str,
+def load_configs(configs: Sequence[TrainConfig], out_dir: Path | str | Sequence[Path],
                  labels: Sequence[str] | None = None) -> pd.DataFrame:
     """The results of exactly ``configs`` (each must be on disk: see :func:`sweep`), in config
     order, with the :data:`CONFIG_COLUMNS` and, given ``labels`` (one per config), a ``setting``
-    column holding them."""
+    column holding them. ``out_dir``: one folder, or one folder per config."""
+    folders = [out_dir] * len(configs) if isinstance(out_dir, (str, Path)) else list(out_dir)
+    if len(folders) != len(configs):
+        raise ValueError(f"{len(folders)} folders for {len(configs)} configs")
     frames = []
     for k, cfg in enumerate(configs):
-        table = _load_with_config(run_path(cfg, out_dir))
+        table = _load_with_config(run_path(cfg, folders[k]))
         if labels is not None:
             table["setting"] = labels[k]
         frames.append(table)
@@ -535,10 +538,39 @@ def run_settings(settings: Mapping[str, Mapping[str, Any]], *, conditions: Seque
     return _run_and_load([c for _, c in labelled], quick, jobs, labels=[label for label, _ in labelled])
 
 
+VARIANT_DATA: Path | None = None
+"""Where a notebook run that is a variant (:func:`neurodream.outputs.notebook_outputs`) computes the
+runs the committed folder does not hold; None: the committed folder itself."""
+
+
+def use_variant_data(folder: Path | str | None) -> None:
+    """Send the runs of the notebook helpers (:func:`run_study`, :func:`run_settings`,
+    :func:`run_folder`) that are not in the committed folder to ``folder`` (None: back to the
+    committed folder). Committed runs are still read where they are; nothing is written there."""
+    global VARIANT_DATA
+    VARIANT_DATA = None if folder is None else Path(folder)
+
+
+def run_folder(cfg: TrainConfig, quick: bool) -> Path:
+    """The folder that holds (or will hold) run ``cfg`` for a notebook: the committed folder
+    (:func:`data_dir`) when its finished result is there or no variant is running, else the
+    variant's (:func:`use_variant_data`)."""
+    committed = data_dir(quick)
+    if VARIANT_DATA is None or cached(cfg, committed, warn=False):
+        return committed
+    return VARIANT_DATA
+
+
 def _run_and_load(configs: list[TrainConfig], quick: bool, jobs: int, labels: Sequence[str] | None = None) -> pd.DataFrame:
     out = data_dir(quick)
-    sweep(configs, out, n_jobs=jobs)
-    return load_configs(configs, out, labels)
+    if VARIANT_DATA is None:
+        sweep(configs, out, n_jobs=jobs)
+        return load_configs(configs, out, labels)
+    folders = [run_folder(c, quick) for c in configs]
+    missing = [c for c, f in zip(configs, folders) if f == VARIANT_DATA]
+    if missing:
+        sweep(missing, VARIANT_DATA, n_jobs=jobs)
+    return load_configs(configs, folders, labels)
 
 
 def _load_with_config(path: Path) -> pd.DataFrame:

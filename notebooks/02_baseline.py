@@ -32,11 +32,11 @@ import numpy as np
 from neurodream import analysis
 from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, legend_outside, save, use_style
-from neurodream.sweep import data_dir, run_study
+from neurodream.sweep import run_folder, run_study
 from neurodream.training import STATE_NAMES, load_run, play_game, run_path, spike_raster
 
 use_style()
-OUT, DATA = notebook_outputs("02_baseline", globals()).figures, data_dir(quick)
+OUT = notebook_outputs("02_baseline", globals()).figures
 if quick:
     seeds, games = 2, 3
 configs, table = run_study(["baseline"], seeds=seeds, games=games, quick=quick, jobs=jobs)
@@ -101,7 +101,7 @@ save(fig, "02_spike_raster", OUT)
 # The same game seed played with the initial (random) readout and with the readout at the end of run 0.
 
 # %%
-final_J = load_run(run_path(cfg0, DATA)).attrs.get("policy_J")
+final_J = load_run(run_path(cfg0, run_folder(cfg0, quick))).attrs.get("policy_J")
 games_played = {"before learning": play_game(cfg0, None, steps=100)}
 if final_J is not None:
     games_played[f"after {games} games"] = play_game(cfg0, final_J, steps=100)

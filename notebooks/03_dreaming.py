@@ -34,12 +34,12 @@ import pandas as pd
 from neurodream import analysis
 from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, QUALITATIVE, legend_outside, save, use_style
-from neurodream.sweep import data_dir, run_study
+from neurodream.sweep import run_folder, run_study
 from neurodream.training import STATE_NAMES, TrainConfig, dream_beside_real, load_run, run_path
 from neurodream.world_model_study import cached_skill
 
 use_style()
-OUT, DATA = notebook_outputs("03_dreaming", globals()).figures, data_dir(quick)
+OUT = notebook_outputs("03_dreaming", globals()).figures
 if quick:
     seeds, games = 2, 3
 configs, table = run_study(["dreaming"], seeds=seeds, games=games, quick=quick, jobs=jobs)
@@ -86,7 +86,7 @@ variants = {"paper": {"fidelity": "paper"}, "corrected": {"fidelity": "corrected
 skill = []
 for name, fields in variants.items():
     cfg = TrainConfig(condition="dreaming", seed=0, games=3 if quick else skill_games, dream_steps=0, **fields)
-    skill.append(cached_skill(cfg, DATA).assign(world_model=name))
+    skill.append(cached_skill(cfg, run_folder(cfg, quick)).assign(world_model=name))
 skill = pd.concat(skill, ignore_index=True)
 skill.to_csv(OUT / "03_world_model_skill.csv", index=False)
 wide = skill.pivot_table(index=["world_model", "predictor"], columns="target", values="r2", sort=False)
@@ -122,7 +122,7 @@ for name in variants:
 
 # %%
 cfg0 = configs[0]
-saved = load_run(run_path(cfg0, DATA)).attrs
+saved = load_run(run_path(cfg0, run_folder(cfg0, quick))).attrs
 both = dream_beside_real(cfg0, saved["policy_J"], saved["model_W"], steps=50)
 real, dream = both[both.kind == "real"], both[both.kind == "dream"]
 STATE_LABELS = {"ball_x": "ball x", "ball_y": "ball y", "cpu_y": "CPU paddle y", "player_y": "agent paddle y"}

@@ -38,10 +38,10 @@ from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, save, use_style
 from neurodream.sweep import run_study
 from neurodream.training import dream_beside_real, load_run, play_game, run_path
-from neurodream.sweep import data_dir
+from neurodream.sweep import run_folder
 
 use_style()
-OUT, DATA = notebook_outputs("06_energy", globals()).figures, data_dir(quick)
+OUT = notebook_outputs("06_energy", globals()).figures
 if quick:
     games, replays = 3, 1
 configs, _ = run_study(["baseline", "dreaming"], seeds=1, games=games, quick=quick, jobs=1)
@@ -51,7 +51,7 @@ pd.Series(chip_e.sources(), name="source").to_frame()
 # %%
 rows = []
 for cfg in configs:
-    saved = load_run(run_path(cfg, DATA)).attrs
+    saved = load_run(run_path(cfg, run_folder(cfg, quick))).attrs
     for k in range(replays):
         if cfg.condition == "baseline":  # one training game: 100 agent windows
             g = play_game(cfg, saved["policy_J"], steps=cfg.awake_steps, game_seed=k)

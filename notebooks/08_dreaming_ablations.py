@@ -158,7 +158,7 @@ paired.round(3)
 import numpy as np
 
 from neurodream.encoding import CELLS_PER_VARIABLE, N_VARIABLES, place_cell_activity, spikes_per_train
-from neurodream.sweep import data_dir, grid
+from neurodream.sweep import grid, run_folder
 from neurodream.training import STATE_NAMES, dream_beside_real, load_run, run_path
 
 drift_steps = 6 if quick else 100
@@ -166,7 +166,7 @@ dreams = []
 for label in (PAPER, "100 steps"):
     for seed in range(seeds):
         cfg = grid(conditions=["dreaming"], seeds=[seed], games=games, **length[label])[0]
-        saved = load_run(run_path(cfg, data_dir(quick))).attrs
+        saved = load_run(run_path(cfg, run_folder(cfg, quick))).attrs
         d = dream_beside_real(cfg, saved["policy_J"], saved["model_W"], steps=drift_steps, real_steps=1)
         dreams.append(d[d.kind == "dream"].assign(setting=label, seed=seed))
 dreams = pd.concat(dreams, ignore_index=True)

@@ -34,8 +34,14 @@ def notebook(tmp_path):
 
 
 def _where(notebook, tmp_path, **params):
+    # as make figures runs it, with the notebook recorded as it is (tests/test_teaching_safety.py
+    # covers the other cases)
+    record = tmp_path / "committed.json"
+    if not record.exists():
+        outputs.record_notebooks([notebook], record)
     values = {**outputs.parameters_cell(notebook), **params}
-    return outputs.notebook_outputs(str(notebook), values, root=tmp_path, report=False)
+    return outputs.notebook_outputs(str(notebook), values, root=tmp_path, report=False, record=record,
+                                    under_make=True)
 
 
 def test_the_parameters_cell_and_the_committed_sets_are_read_from_the_source(notebook):
@@ -57,7 +63,7 @@ def test_other_parameters_write_a_named_variant_folder_and_never_the_readme(note
     five = _where(notebook, tmp_path, seeds=5)
     assert five.figures == tmp_path / "figures" / "variants" / "seeds-5" and five.figures.is_dir()
     assert five.readme is None and five.variant == "seeds-5"
-    assert "figures/ and README.md are not changed" in five.describe()
+    assert "figures/, data/ and README.md are not changed" in five.describe()
     many = _where(notebook, tmp_path, fidelity="corrected", action_activity=1000, seeds=6, agent_pulse="5,45",
                   waits_ms=[10.0, 20.0])
     # "5,45" reads back ambiguously ("5-45", [5, 45]): a hash of the exact parameters follows
