@@ -10,7 +10,9 @@ QUICK ?= 0
 # committed ones write to figures/variants/<name>/, never to figures/ or README.md (neurodream/outputs.py).
 PARAMS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
-EXECUTED := $(patsubst notebooks/%.py,notebooks/executed/%.ipynb,$(NOTEBOOKS))
+# the executed copies a reader reads along with; QUICK=1 keeps its tiny ones apart
+EXEC_DIR := notebooks/executed$(if $(filter 1,$(QUICK)),/quick,)
+EXECUTED := $(patsubst notebooks/%.py,$(EXEC_DIR)/%.ipynb,$(NOTEBOOKS))
 
 # One OpenBLAS kernel family for every process (runs bit-reproducible across CPUs: neurodream/blas.py),
 # where the CPU can run it (x86-64 with AVX2 and FMA) and no other choice was made.
@@ -43,17 +45,17 @@ test: $(STAMP)
 # of the wrong type stops make with one line (neurodream/outputs.py, check-parameters).
 figures: $(STAMP)
 	@$(PY) -m neurodream.outputs check-parameters $(NOTEBOOKS) -p quick $(QUICK) $(PARAMS)
-	@mkdir -p notebooks/executed figures data
+	@mkdir -p $(EXEC_DIR) figures data
 	@for nb in $(NOTEBOOKS); do \
 	  name=$$(basename $$nb .py); \
 	  echo "== $$name (quick=$(QUICK))"; \
-	  $(PY) -m jupytext --quiet --to ipynb --output notebooks/executed/$$name.src.ipynb $$nb || exit 1; \
+	  $(PY) -m jupytext --quiet --to ipynb --output $(EXEC_DIR)/$$name.src.ipynb $$nb || exit 1; \
 	  NEURODREAM_MAKE_FIGURES=1 $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
-	    notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb -p quick $(QUICK) $(PARAMS) \
-	    || { rm -f notebooks/executed/$$name.src.ipynb notebooks/executed/$$name.ipynb; \
+	    $(EXEC_DIR)/$$name.src.ipynb $(EXEC_DIR)/$$name.ipynb -p quick $(QUICK) $(PARAMS) \
+	    || { rm -f $(EXEC_DIR)/$$name.src.ipynb $(EXEC_DIR)/$$name.ipynb; \
 	         echo "== $$name failed"; exit 1; }; \
-	  rm -f notebooks/executed/$$name.src.ipynb; \
-	  NEURODREAM_MAKE_FIGURES=1 $(PY) -m neurodream.outputs notebooks/executed/$$name.ipynb; \
+	  rm -f $(EXEC_DIR)/$$name.src.ipynb; \
+	  NEURODREAM_MAKE_FIGURES=1 $(PY) -m neurodream.outputs $(EXEC_DIR)/$$name.ipynb; \
 	done
 
 # After changing a notebook on purpose: record its parameters and code as the ones that make the
@@ -62,9 +64,16 @@ figures: $(STAMP)
 record-notebooks: $(STAMP)
 	$(PY) -m neurodream.outputs record $(NOTEBOOKS)
 
+# JupyterLab at the repository's root (so the notebooks' links to ../docs/ resolve), as root too.
+# Each notebooks/NN_*.py is paired with notebooks/NN_*.ipynb (jupytext; the .ipynb, not committed,
+# keeps the outputs): open the .ipynb. Run in Lab, a notebook writes variants, never the committed
+# outputs (neurodream/outputs.py). Extra options: make lab LAB_ARGS="--no-browser --port 8899"
+LAB_ARGS ?=
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[interactive]"
-	$(PY) -m jupyter lab notebooks
+	$(PY) -m jupytext --quiet --sync $(NOTEBOOKS)
+	$(PY) -m jupyter lab $(LAB_ROOT) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 # The benchmark records quoted by notebook 01 and the README (figures/bench/*.json). Run them on an
 # otherwise idle machine: they measure speed. About 10 minutes here.
