@@ -9,6 +9,9 @@ QUICK ?= 0
 # extra papermill parameters for every notebook, e.g. PARAMS="-p seeds 5". Parameters other than the
 # committed ones write to figures/variants/<name>/, never to figures/ or README.md (neurodream/outputs.py).
 PARAMS ?=
+# 1: let the notebooks train missing runs estimated above 15 minutes (they print the count and the
+# estimate in the terminal first, and stop without it: neurodream/sweep.py, confirm_cost)
+ALLOW_TRAINING ?= 0
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
 # the executed copies a reader reads along with; QUICK=1 keeps its tiny ones apart
 EXEC_DIR := notebooks/executed$(if $(filter 1,$(QUICK)),/quick,)
@@ -50,7 +53,7 @@ figures: $(STAMP)
 	  name=$$(basename $$nb .py); \
 	  echo "== $$name (quick=$(QUICK))"; \
 	  $(PY) -m jupytext --quiet --to ipynb --output $(EXEC_DIR)/$$name.src.ipynb $$nb || exit 1; \
-	  NEURODREAM_MAKE_FIGURES=1 $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
+	  NEURODREAM_MAKE_FIGURES=1 NEURODREAM_ALLOW_TRAINING=$(ALLOW_TRAINING) $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
 	    $(EXEC_DIR)/$$name.src.ipynb $(EXEC_DIR)/$$name.ipynb -p quick $(QUICK) $(PARAMS) \
 	    || { rm -f $(EXEC_DIR)/$$name.src.ipynb $(EXEC_DIR)/$$name.ipynb; \
 	         echo "== $$name failed"; exit 1; }; \

@@ -185,14 +185,20 @@ def reach_summary(table: pd.DataFrame, levels) -> pd.DataFrame:
 
 
 def describe_reach(row) -> str:
-    """One cell for a table: ``'650 (400–1100), 8/10 reached'``; 'not reached by half' where the
-    median is censored; an open end of the interval as '–'."""
-    def games(v):
-        return f"{v:.0f}" if v == v else "–"
-
-    head = f"{games(row.km_median_games)} ({games(row.ci95_low)}–{games(row.ci95_high)})" \
-        if row.km_median_games == row.km_median_games else "not reached by half"
-    return f"{head}, {row.reached}/{row.runs} reached"
+    """One cell for a table: ``'650 (400–1100), 8/10 reached'``; an end of the interval the data
+    cannot bound as ``'≥ 400'``; 'not reached by half' where the median itself is censored."""
+    lo, hi = row.ci95_low, row.ci95_high
+    if lo == lo and hi == hi:
+        interval = f"{lo:.0f}–{hi:.0f}"
+    elif lo == lo:
+        interval = f"≥ {lo:.0f}"
+    elif hi == hi:
+        interval = f"≤ {hi:.0f}"
+    else:
+        interval = "unbounded"
+    head = f"{row.km_median_games:.0f} ({interval})" if row.km_median_games == row.km_median_games \
+        else "not reached by half"
+    return f"{head}, {int(row.reached)}/{int(row.runs)} reached"
 
 
 def setting_summary(table: pd.DataFrame, levels=(-1.0, -0.5, 0.0), random_mean: float | None = None) -> pd.DataFrame:

@@ -147,12 +147,13 @@ TEST_COLUMNS = ["comparison", "endpoint", "n_a", "n_b", "mean_difference", "ci95
 def all_tests(per_run: pd.DataFrame) -> pd.DataFrame:
     """The primary comparison (no adjustment: ``p_holm`` = its p) and the secondary family with
     Holm-adjusted p; comparisons whose arms have fewer than 2 runs are left out."""
-    rows = []
-    present = set(per_run.arm)
-    if set(PRIMARY) <= present:
-        rows.append({**compare(per_run, *PRIMARY, "final_return"), "role": "primary"})
-    secondary = [{**compare(per_run, a, b, e), "role": "secondary"} for a, b, e in SECONDARY
-                 if {a, b} <= present and min((per_run.arm == a).sum(), (per_run.arm == b).sum()) >= 2]
+    counts = per_run.arm.value_counts()
+
+    def enough(a, b):
+        return min(counts.get(a, 0), counts.get(b, 0)) >= 2
+
+    rows = [{**compare(per_run, *PRIMARY, "final_return"), "role": "primary"}] if enough(*PRIMARY) else []
+    secondary = [{**compare(per_run, a, b, e), "role": "secondary"} for a, b, e in SECONDARY if enough(a, b)]
     out = pd.DataFrame(rows + secondary, columns=[c for c in TEST_COLUMNS if c != "p_holm"])
     from .stats import holm
 

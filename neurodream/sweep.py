@@ -32,6 +32,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import sys
 import re
 import signal
 import threading
@@ -561,13 +562,55 @@ def run_folder(cfg: TrainConfig, quick: bool) -> Path:
     return VARIANT_DATA
 
 
+ALLOW_TRAINING = "NEURODREAM_ALLOW_TRAINING"
+"""Environment variable (``make figures ALLOW_TRAINING=1`` sets it) that lets a notebook start runs
+whose estimated cost exceeds :data:`ASK_ABOVE_S`."""
+ASK_ABOVE_S = 15 * 60
+"""A notebook starts missing runs estimated above this many seconds (wall time on its parallel
+jobs) only with :data:`ALLOW_TRAINING` set: a changed parameter must not start hours of training
+without a word."""
+
+
+def confirm_cost(missing: Sequence[TrainConfig], out_dir: Path | str, jobs: int, *,
+                 speed_dir: Path | str | None = None) -> float:
+    """Before a notebook trains ``missing`` runs: the count and the estimated wall time, printed to the
+    terminal as well (a notebook's output is seen only once it has run) and, above
+    :data:`ASK_ABOVE_S` without :data:`ALLOW_TRAINING`, a ``RuntimeError`` saying how to allow it.
+    Returns the estimated wall time (s)."""
+    if not missing:
+        return 0.0
+    est = estimate_cost(missing, measured_speed(DATA if speed_dir is None else speed_dir))
+    wall = float(est.seconds.sum()) / _workers(jobs, len(missing))
+    line = (f"neurodream: {len(missing)} runs to train into {out_dir}, estimated {wall / 60:.1f} min on "
+            f"{_workers(jobs, len(missing))} parallel jobs")
+    _to_terminal(line)
+    if wall > ASK_ABOVE_S and os.environ.get(ALLOW_TRAINING) != "1":
+        raise RuntimeError(f"{line}: more than {ASK_ABOVE_S / 60:.0f} min, so nothing was started. To train them, "
+                           f"run again with ALLOW_TRAINING=1 (make figures ... ALLOW_TRAINING=1, or set "
+                           f"{ALLOW_TRAINING}=1 in the environment); they are checkpointed and resumable.")
+    return wall
+
+
+def _to_terminal(line: str) -> None:
+    """``line`` on standard output and, inside a Jupyter kernel (papermill), also on the kernel's own
+    standard error, which is the terminal that started ``make figures``."""
+    print(line, flush=True)
+    if sys.stdout is not sys.__stdout__ and sys.__stderr__ is not None:
+        try:
+            os.write(sys.__stderr__.fileno(), (line + "\n").encode())
+        except (OSError, ValueError):
+            pass
+
+
 def _run_and_load(configs: list[TrainConfig], quick: bool, jobs: int, labels: Sequence[str] | None = None) -> pd.DataFrame:
     out = data_dir(quick)
+    folders = [run_folder(c, quick) for c in configs]
+    target = out if VARIANT_DATA is None else VARIANT_DATA
+    missing = [c for c, f in zip(configs, folders) if not cached(c, f, warn=False)]
+    confirm_cost(missing, target, jobs)
     if VARIANT_DATA is None:
         sweep(configs, out, n_jobs=jobs)
         return load_configs(configs, out, labels)
-    folders = [run_folder(c, quick) for c in configs]
-    missing = [c for c, f in zip(configs, folders) if f == VARIANT_DATA]
     if missing:
         sweep(missing, VARIANT_DATA, n_jobs=jobs)
     return load_configs(configs, folders, labels)

@@ -147,11 +147,10 @@ save(fig, "00_calibration_search", OUT)
 firmness = baseline_fit.selection_bootstrap(table, published, n_boot=200 if quick else 5000)
 firmness.to_csv(OUT / "00_calibration_selection_bootstrap.csv", index=False)
 fig, ax = plt.subplots(figsize=(7, 3.6))
-ax.bar([pulse_label(x).replace("pulse bias ", "") for x in firmness.setting], firmness.picked_share,
-       color=[colours[x] for x in firmness.setting])
-ax.set(ylabel="share of resamples\nthat choose it", ylim=(0, 1),
-       title=f"How often a resample of the search chooses each candidate ({firmness.resamples.iloc[0]} resamples)")
-ax.tick_params(axis="x", labelrotation=20)
+ax.bar([x.rsplit(" ", 1)[-1] + (" (chosen)" if x == chosen.setting else "") for x in firmness.setting],
+       firmness.picked_share, color=[colours[x] for x in firmness.setting])
+ax.set(xlabel="agent pulse bias PULSE_PWLK_P (coarse, fine)", ylabel="share of resamples\nthat choose it",
+       ylim=(0, 1), title=f"How firmly the search chooses ({firmness.resamples.iloc[0]} resamples)")
 save(fig, "00_calibration_selection_bootstrap", OUT)
 if WHERE.readme:
     from neurodream import analysis

@@ -206,8 +206,12 @@ replay_summary.round(3)
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-ax1.hist(replay.grad_ratio.replace(np.inf, np.nan).dropna(), bins=30, color=CONDITION_COLOURS["dreaming"])
-ax1.set(xlabel="dream's gradient norm / real game's", ylabel="learning games", title="(a) what the dream adds")
+ratio = replay.grad_ratio.replace(np.inf, np.nan).dropna()
+ratio = ratio[ratio > 0]
+ax1.hist(ratio, bins=np.logspace(np.log10(ratio.min()), np.log10(ratio.max()), 30), color=CONDITION_COLOURS["dreaming"])
+ax1.axvline(1.0, color="k", ls=":", lw=1)
+ax1.set(xscale="log", xlabel="dream's gradient norm / real game's (log scale;\n1 = as large as the real one)",
+        ylabel="learning games", title="(a) what the dream adds")
 ax2.hist(replay.projection.dropna(), bins=30, color=CONDITION_COLOURS["dreaming"])
 ax2.axvline(1.0, color="k", ls=":", lw=1)
 ax2.set(xlabel="dream's Adam step projected on the real step\n(1 = the real step repeated)",
@@ -365,7 +369,7 @@ sentences = [
     f"interval {mod.share95_low[0.05]:.0%}–{mod.share95_high[0.05]:.0%}, carrying the share's uncertainty) and "
     f"p < 0.01 in {mod.rate[0.01]:.1%} ({mod.share95_low[0.01]:.1%}–{mod.share95_high[0.01]:.1%}), against the "
     f"nominal 5 % and 1 %. Measured directly: {emp.rejections[0.05]} of the {emp.simulated_comparisons[0.05]} "
-    f"ordered pairs ({emp.unordered_pairs[0.05]} unordered pairs of draws) reject at 0.05"
+    f"ordered pairs ({int(emp.unordered_pairs[0.05])} unordered pairs of draws) reject at 0.05"
     + (f", {emp.draw_most_rejections[0.05].split(' (')[1].split(' of')[0]} of them involving one draw "
        f"(network {emp.draw_most_rejections[0.05].split(' ')[0]})" if emp.rejections[0.05] else "") + ".",
 ]
@@ -413,7 +417,8 @@ if not quick and REPORT.exists():
         f"their final returns correlate {corr:.2f} with the originals', and the SD of the differences is "
         f"{sd_diff:.2f} against {np.sqrt(2) * sd_arm:.2f} for two independent runs (√2 × the arm's SD). So the move "
         "between the two p-values is ordinary sampling variability at 10 runs per condition: for a true effect of "
-        f"{round(effect, 1):+.1f} with this SD, the one-sided p of a repetition has an interquartile range of "
+        f"{round(effect, 1):+.1f} (the recomputed difference) with this SD, the one-sided p of a repetition has an "
+        "interquartile range of "
         f"{spread[0.25]:.2f}–{spread[0.75]:.2f} (simulation). The package pins OpenBLAS's AVX2 kernels wherever the "
         "CPU has them, and the committed runs reproduce bit for bit with them (`neurodream/blas.py`).")
 answer = "\n\n".join(sentences)

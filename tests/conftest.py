@@ -21,3 +21,16 @@ def single_neuron(biases: CoreBiases, *, calibration=NO_SCALE, engine="reference
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(autouse=True)
+def _no_variant_redirection_leaks():
+    """A test that calls notebook_outputs for the real checkout redirects the notebook helpers' runs
+    and studies to a variant folder (process-wide); every test starts and ends without it."""
+    from neurodream import study_cache, sweep
+
+    sweep.use_variant_data(None)
+    study_cache.use_variant_dir(None)
+    yield
+    sweep.use_variant_data(None)
+    study_cache.use_variant_dir(None)

@@ -145,3 +145,11 @@ def test_table_cells_are_readable_numbers():
     assert [format_number(v) for v in (2000.0, 10, 0.0019531, -0.2864, 59.5, 1234.56, float("nan"), None, "a")] == \
         ["2000", "10", "0.00195", "-0.286", "59.5", "1235", "", "", "a"]
     assert markdown_table(pd.DataFrame({"x": [2000.0, np.nan]})).splitlines()[2:] == ["| 2000 |", "|  |"]
+
+
+def test_reach_cells_say_which_end_of_the_interval_is_open():
+    row = pd.Series({"km_median_games": 600.0, "ci95_low": 150.0, "ci95_high": np.nan, "reached": 3, "runs": 5})
+    assert analysis.describe_reach(row) == "600 (≥ 150), 3/5 reached"
+    assert analysis.describe_reach(row.assign(ci95_high=900.0) if hasattr(row, "assign") else
+                                   pd.Series({**row, "ci95_high": 900.0})) == "600 (150–900), 3/5 reached"
+    assert analysis.describe_reach(pd.Series({**row, "km_median_games": np.nan})).startswith("not reached by half")

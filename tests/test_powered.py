@@ -146,3 +146,9 @@ def test_the_study_command_prints_its_cost_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit) as err:
         main(["powered", "--blocks", "0", "--out", str(tmp_path)])
     assert err.value.code == 2 and "blocks = 0" in capsys.readouterr().err
+
+
+def test_no_comparison_before_two_runs_per_arm():
+    per_run = powered.endpoints(_runs({"baseline": 0.0, "dreaming": 0.0}, n=1))
+    assert powered.all_tests(per_run).empty
+    assert list(powered.all_tests(per_run).columns) == powered.TEST_COLUMNS

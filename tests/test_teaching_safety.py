@@ -135,3 +135,35 @@ def test_every_notebook_is_recorded_as_it_is():
         assert rec is not None, f"{nb.name} has no record: make record-notebooks"
         assert rec["code"] == outputs.code_digest(nb), f"{nb.name} changed since it was recorded"
         assert rec["parameters"] == outputs.parameters_cell(nb), f"{nb.name}'s parameters changed"
+
+
+def test_a_notebook_states_the_cost_and_asks_before_long_training(tmp_path, monkeypatch, capsys):
+    committed = tmp_path / "data"
+    committed.mkdir()
+    monkeypatch.setattr(sweep, "data_dir", lambda quick: committed)
+    monkeypatch.delenv(sweep.ALLOW_TRAINING, raising=False)
+    long = [TrainConfig(seed=s, games=20_000) for s in range(40)]  # hours, whatever the machine
+    with pytest.raises(RuntimeError, match="40 runs to train .* ALLOW_TRAINING=1"):
+        sweep._run_and_load(long, quick=False, jobs=2)
+    assert "estimated" in capsys.readouterr().out and not list(committed.iterdir())  # nothing started
+    monkeypatch.setenv(sweep.ALLOW_TRAINING, "1")
+    monkeypatch.setattr(sweep, "sweep", lambda *a, **k: [])
+    monkeypatch.setattr(sweep, "load_configs", lambda *a, **k: "loaded")
+    assert sweep._run_and_load(long, quick=False, jobs=2) == "loaded"
+    # short work goes ahead with its estimate printed
+    monkeypatch.delenv(sweep.ALLOW_TRAINING)
+    assert sweep.confirm_cost([TrainConfig(games=3, awake_steps=3)], committed, 1) < sweep.ASK_ABOVE_S
+
+
+def test_the_cost_estimate_of_a_small_sweep_is_within_a_factor_1_5(tmp_path):
+    import time
+
+    first = TrainConfig(seed=0, games=40, awake_steps=100)
+    save_run(train(first, progress=False), first, tmp_path)  # the measured speed the estimate uses
+    todo = [TrainConfig(seed=s, games=40, awake_steps=100) for s in (1, 2)]
+    estimate = sweep.confirm_cost(todo, tmp_path, 1, speed_dir=tmp_path)
+    t0 = time.perf_counter()
+    for cfg in todo:
+        save_run(train(cfg, progress=False), cfg, tmp_path)
+    took = time.perf_counter() - t0
+    assert 1 / 1.5 <= estimate / took <= 1.5, (estimate, took)
