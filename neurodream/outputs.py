@@ -336,8 +336,8 @@ def notebook_outputs(notebook: str, params: Mapping[str, Any], *, root: Path | N
     reasons = []
     if rec is None:
         reasons.append("unrecorded")
-    elif code_digest(notebook) != rec["code"]:
-        reasons.append(f"edited-{code_digest(notebook)[:8]}")
+    elif (digest := code_digest(notebook)) != rec["code"]:
+        reasons.append(f"edited-{digest[:8]}")
     if not under_make:
         reasons.append("interactive")
     if not changed and not reasons:

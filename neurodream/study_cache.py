@@ -92,14 +92,14 @@ def cached_study(name: str, compute: Callable[[], Any], *, inputs: Mapping[str, 
     come back as tuples) or a mapping of names to arrays (stored as ``.npz``)."""
     directory = Path(directory) if directory is not None else study_dir(quick)
     stem = f"{name}_{study_key(inputs)}"
-    for path in (directory / f"{stem}.csv", directory / f"{stem}.npz"):
-        if path.exists():
-            return _read(path)
+    folders = [directory]
     if VARIANT_DIR is not None and directory == study_dir(quick):
-        directory = VARIANT_DIR  # a variant notebook: computed beside its runs, the committed studies kept
-        for path in (directory / f"{stem}.csv", directory / f"{stem}.npz"):
+        folders.append(VARIANT_DIR)  # a variant notebook: computed beside its runs, the committed studies kept
+    for folder in folders:
+        for path in (folder / f"{stem}.csv", folder / f"{stem}.npz"):
             if path.exists():
                 return _read(path)
+    directory = folders[-1]
     result = compute()
     directory.mkdir(parents=True, exist_ok=True)
     path = _write(result, directory / stem)

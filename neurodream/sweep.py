@@ -606,7 +606,9 @@ def _run_and_load(configs: list[TrainConfig], quick: bool, jobs: int, labels: Se
     out = data_dir(quick)
     folders = [run_folder(c, quick) for c in configs]
     target = out if VARIANT_DATA is None else VARIANT_DATA
-    missing = [c for c, f in zip(configs, folders) if not cached(c, f, warn=False)]
+    # run_folder has found the committed ones finished already: only the others are checked here
+    missing = [c for c, f in zip(configs, folders)
+               if (VARIANT_DATA is None or f == VARIANT_DATA) and not cached(c, f, warn=False)]
     confirm_cost(missing, target, jobs)
     if VARIANT_DATA is None:
         sweep(configs, out, n_jobs=jobs)

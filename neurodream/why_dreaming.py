@@ -168,9 +168,9 @@ def model_false_positive_rates(components: dict, runs_per_group: int = 10, alpha
     rows = []
     for k, alpha in enumerate(alphas):
         hits = int(round(rates[k] * n_sim))
+        low, high = _wilson(hits, n_sim)
         row = {"test": "one-sided Mann-Whitney U, first draw > second", "alpha": alpha, "rate": float(rates[k]),
-               "rejections": hits, "simulated_comparisons": n_sim,
-               "wilson95_low": _wilson(hits, n_sim)[0], "wilson95_high": _wilson(hits, n_sim)[1],
+               "rejections": hits, "simulated_comparisons": n_sim, "wilson95_low": low, "wilson95_high": high,
                "method": f"normal model: share between networks {share:.2f}"}
         if ends is not None:
             row["share95_low"], row["share95_high"] = float(ends[0][k]), float(ends[1][k])
