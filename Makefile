@@ -46,6 +46,8 @@ test: $(STAMP)
 # Before the first notebook runs, PARAMS are checked against the notebooks' parameters cells: a
 # parameter none of them has (papermill would only warn and run the committed parameters) or a value
 # of the wrong type stops make with one line (neurodream/outputs.py, check-parameters).
+# Ctrl-C or SIGTERM to make ends the notebook's kernel and its workers too: they watch make's process
+# ($$PPID in the recipe's shell) and end with it (neurodream/lifeline.py); runs resume from checkpoints.
 figures: $(STAMP)
 	@$(PY) -m neurodream.outputs check-parameters $(NOTEBOOKS) -p quick $(QUICK) $(PARAMS)
 	@mkdir -p $(EXEC_DIR) figures data
@@ -53,7 +55,7 @@ figures: $(STAMP)
 	  name=$$(basename $$nb .py); \
 	  echo "== $$name (quick=$(QUICK))"; \
 	  $(PY) -m jupytext --quiet --to ipynb --output $(EXEC_DIR)/$$name.src.ipynb $$nb || exit 1; \
-	  NEURODREAM_MAKE_FIGURES=1 NEURODREAM_ALLOW_TRAINING=$(ALLOW_TRAINING) $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
+	  NEURODREAM_LIFELINE_PID=$$PPID NEURODREAM_MAKE_FIGURES=1 NEURODREAM_ALLOW_TRAINING=$(ALLOW_TRAINING) $(PY) -m papermill --kernel python3 --cwd notebooks --progress-bar \
 	    $(EXEC_DIR)/$$name.src.ipynb $(EXEC_DIR)/$$name.ipynb -p quick $(QUICK) $(PARAMS) \
 	    || { rm -f $(EXEC_DIR)/$$name.src.ipynb $(EXEC_DIR)/$$name.ipynb; \
 	         echo "== $$name failed"; exit 1; }; \

@@ -5,10 +5,12 @@ import hashlib
 from pathlib import Path
 
 from . import blas as _blas
+from . import lifeline as _lifeline
 from . import numba_cache as _numba_cache
 
 _numba_cache.ensure_writable_cache()  # before Numba is loaded: a writable cache for the jitted kernels
 _blas.pin()  # before NumPy is loaded, where it is not yet: runs bit-reproducible across CPUs (neurodream.blas)
+_lifeline.from_environment()  # under make figures: end with make (Ctrl-C, SIGTERM), kernel and workers alike
 
 __version__ = "0.1.0"
 """The release; it changes rarely. What a checkpoint must match is :func:`code_fingerprint`."""

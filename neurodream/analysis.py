@@ -351,11 +351,50 @@ def format_number(v) -> str:
     return f"{float(v):.3g}"
 
 
+MARKDOWN_WIDTH = 100
+"""The longest line the README and docs/ hold outside tables (a reader's screen, a diff's width)."""
+
+
+def wrap_markdown(md: str, width: int = MARKDOWN_WIDTH) -> str:
+    """``md`` with every prose line longer than ``width`` wrapped at spaces: table rows (``|``),
+    headings, HTML comments, code fences and the lines between them stay as they are; a list item
+    (``* ``, ``- ``, ``1. ``) keeps its marker and continues indented under its text. Words are never
+    split, so a single word longer than ``width`` (a URL) stays whole.
+
+    >>> print(wrap_markdown("* " + "word " * 5, width=12))
+    * word word
+      word word
+      word
+    >>> wrap_markdown("| a table row longer than the width |", width=10)
+    '| a table row longer than the width |'
+    """
+    import re
+    import textwrap
+
+    out, fenced = [], False
+    for line in md.split("\n"):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        keep = (fenced or len(line) <= width or line.lstrip().startswith(("|", "#", "<!--", "```")))
+        if keep:
+            out.append(line)
+            continue
+        m = re.match(r"(\s*(?:[*-]|\d+\.)\s+|\s*)", line)
+        lead = m.group(1)
+        out.extend(textwrap.wrap(line[len(lead):], width=width, initial_indent=lead,
+                                 subsequent_indent=" " * len(lead), break_long_words=False,
+                                 break_on_hyphens=False))
+    return "\n".join(out)
+
+
 def replace_readme_block(readme, key: str, md: str) -> bool:
     """Replace the README's text between the markers of ``key`` by ``md`` (numbers in the README come
-    from the notebooks). Returns False, changing nothing, when the file or a marker is missing."""
+    from the notebooks), its prose wrapped at :data:`MARKDOWN_WIDTH` (:func:`wrap_markdown`); the
+    same for a block in a page of ``docs/``. Returns False, changing nothing, when the file or a
+    marker is missing."""
     from pathlib import Path
 
+    md = wrap_markdown(md)
     readme = Path(readme)
     start, end = readme_markers(key)
     if not readme.exists():

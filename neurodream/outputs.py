@@ -73,8 +73,30 @@ def _positive_int(value) -> bool:
     return type(value) is int and value >= 1
 
 
+def _non_negative_int(value) -> bool:
+    return type(value) is int and value >= 0
+
+
 def _nonzero_int(value) -> bool:
     return type(value) is int and value != 0
+
+
+def _bias_code(value) -> bool:
+    """A DYNAP-SE1 bias code ``[coarse, fine]``: two whole numbers, coarse 0..7 and fine 0..255
+    (:func:`neurodream.chip.biases.check_code`). Its test takes the whole list, not each element."""
+    return (isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value)
+            and 0 <= value[0] <= 7 and 0 <= value[1] <= 255)
+
+
+_bias_code.whole_list = True
+
+
+def _coarse_level(value) -> bool:
+    return type(value) is int and 0 <= value <= 7
+
+
+def _mismatch_cv(value) -> bool:
+    return _is_number(value) and math.isfinite(value) and 0 <= value <= 1
 
 
 def _positive_number(value) -> bool:
@@ -100,9 +122,28 @@ PARAMETER_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "action_activity": (_positive_number, "a positive, finite activity"),
     "jitter_ms": (_non_negative_number, "a finite jitter >= 0 ms"),
     "host_mac_J": (_non_negative_number, "a finite energy >= 0 J"),
+    # notebook 01: DYNAP-SE1 bias codes [coarse, fine] (coarse 0-7, fine 0-255: neurodream.chip.limits)
+    "fi_tau_bias": (_bias_code, "a bias code [coarse, fine], coarse 0-7 and fine 0-255 (IF_TAU1_N: the "
+                    "membrane leak of the F-I core; a larger current, a shorter time constant)"),
+    "fi_threshold_bias": (_bias_code, "a bias code [coarse, fine], coarse 0-7 and fine 0-255 (IF_THR_N: the "
+                          "membrane gain of the F-I core)"),
+    "fi_refractory_bias": (_bias_code, "a bias code [coarse, fine], coarse 0-7 and fine 0-255 (IF_RFR_N: a "
+                           "larger current, a shorter refractory period)"),
+    "fi_dc_coarse": (_coarse_level, "a coarse level 0-7 of the F-I curve's DC input IF_DC_P (its fine code runs "
+                     "from 20 to 250)"),
+    "fi_mismatch_cv": (_mismatch_cv, "a device-mismatch CV from 0 to 1 (0.2: 20 %)"),
+    "demo_dc_bias": (_bias_code, "a bias code [coarse, fine], coarse 0-7 and fine 0-255 (IF_DC_P: the DC "
+                     "input of the single-neuron demonstration)"),
+    "agent_pulse_bias": (_bias_code, "a bias code [coarse, fine], coarse 0-7 and fine 0-255 (PULSE_PWLK_P of "
+                         "the agent cores: a larger current, a shorter synaptic pulse)"),
+    "dream_steps_values": (_non_negative_int, "a non-empty list of whole numbers of steps per dream >= 0 "
+                           "(0: no dreams; 50: the paper's)"),
+    "dreams_per_game_values": (_positive_int, "a non-empty list of positive whole numbers of dreams after each "
+                               "real game (1: the paper's)"),
 }
 """The ranges of the notebooks' parameters beyond their types: name -> (test of a value, what is
-allowed). A list's test applies to each element. :func:`check_parameter_values` applies them."""
+allowed). A list's test applies to each element, unless the test has ``whole_list`` set (a bias
+code ``[coarse, fine]``). :func:`check_parameter_values` applies them."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,7 +301,8 @@ def check_parameter_values(params: Mapping[str, Any], defaults: Mapping[str, Any
                              f"its committed value {committed!r}")
         if rule is not None:
             test, allowed = rule
-            values = value if isinstance(value, (list, tuple)) else [value]
+            whole = getattr(test, "whole_list", False)  # a bias code [coarse, fine] is tested as one value
+            values = value if isinstance(value, (list, tuple)) and not whole else [value]
             if not (values and all(test(v) for v in values)):
                 raise ValueError(f"parameter {name} = {value!r}: {name} must be {allowed} (committed: {committed!r})")
 

@@ -69,12 +69,12 @@ def legend_outside(fig, axes=None, **kw):
 
 
 def setting_curves(bands, settings, title: str, *, by_condition: bool = True, colours: dict | None = None,
-                   random_mean: float | None = None):
+                   random_mean: float | None = None, random_label: str = "random policy"):
     """Mean learning curve of each setting (lines, in the order of ``settings``), one panel per
     condition (``by_condition``) or all in one panel when the settings already tell the runs apart;
     ``bands`` from :func:`neurodream.analysis.curve_bands` with a ``setting`` column. ``colours``:
     a colour per setting (default :func:`category_colours`); ``random_mean``: the random policy's
-    return, drawn as a dotted line. The legend stands below the panels."""
+    return, drawn as a dotted line labelled ``random_label``. The legend stands below the panels."""
     panels = [c for c in CONDITION_COLOURS if c in set(bands.condition)] if by_condition else [None]
     fig, axes = plt.subplots(1, len(panels), figsize=(max(6.0 * len(panels), 9.0), 5.2), sharey=True,
                              squeeze=False, layout="constrained")
@@ -86,9 +86,33 @@ def setting_curves(bands, settings, title: str, *, by_condition: bool = True, co
                 ax.plot(b.game, b["mean"], color=colours[setting], lw=1.8,
                         label=f"{setting} ({int(b.runs.max())} runs)")
         if random_mean is not None:
-            ax.axhline(random_mean, ls=":", color="k", lw=1, label="random policy")
+            ax.axhline(random_mean, ls=":", color="k", lw=1, label=random_label)
         ax.set(xlabel="real games played", title=f"{cond} agent" if cond else "")
     axes[0, 0].set_ylabel(RETURN_LABEL)
     legend_outside(fig)
     fig.suptitle(title)
     return fig
+
+
+def swarm_offsets(values, *, step: float = 0.06, close: float = 0.05, widest: float = 0.3):
+    """Horizontal offsets for a column of dots (a simple beeswarm), in the order of ``values``: a dot
+    whose value lies within ``close`` (data units) of a dot already placed moves sideways by
+    multiples of ``step``, alternately right and left, so that tied values (e.g. runs at the floor
+    of -2) stand side by side instead of on top of each other. Offsets are scaled down to stay within
+    ``widest``. Dots far from all others stay on the centre line."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="stable")
+    offsets = np.zeros(values.size)
+    placed: list[int] = []
+    candidates = [0.0] + [s * k * step for k in range(1, values.size + 1) for s in (1, -1)]
+    for i in order:
+        near = [j for j in placed if abs(values[j] - values[i]) < close]
+        for c in candidates:
+            if all(abs(offsets[j] - c) >= step * 0.99 for j in near):
+                offsets[i] = c
+                break
+        placed.append(i)
+    largest = np.abs(offsets).max() if values.size else 0.0
+    return offsets * (widest / largest) if largest > widest else offsets

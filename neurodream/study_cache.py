@@ -35,7 +35,7 @@ STUDIES = "studies"
 PRESENTATION_MODULES = frozenset({
     "__main__.py", "analysis.py", "atomic_file.py", "bench.py", "energy.py", "numba_cache.py", "outputs.py",
     "plotting.py", "powered.py", "rerun.py", "run_digest.py", "run_lock.py", "safe_pickle.py", "stats.py",
-    "study_cache.py", "sweep.py",
+    "study_cache.py", "sweep.py", "teaching.py", "lifeline.py",
 })
 """Modules that only plot, tabulate, time or run other modules: they do not change a study's
 numbers, so editing them keeps the cache. Every other module of the package counts."""

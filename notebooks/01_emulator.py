@@ -27,9 +27,44 @@
 # The emulator studies below are cached in `data/studies/`, keyed by their inputs and by the code of
 # the emulator and everything it is driven by (`neurodream.study_cache`): a redraw reads them, and
 # any change of that code recomputes them (a few minutes).
+#
+# **Knobs to turn.** Every bias this notebook sets by hand is a parameter (next cell). A bias is a
+# pair `[coarse, fine]`: the coarse level 0–7 picks a current range (from 15 pA to 24 µA at fine
+# 255), the fine code 0–255 a fraction of it, so the current is `range × fine / 255`. Change one
+# from the command line and the notebook writes a variant to `figures/variants/<name>/` (the
+# committed figures stay as they are; only the studies that change are computed, into
+# `data/variants/`), for example:
+#
+# ```
+# make figures NOTEBOOKS=notebooks/01_emulator.py PARAMS='-y "fi_tau_bias: [1, 150]"'
+# ```
+#
+# | parameter | bias it sets | what to expect |
+# |---|---|---|
+# | `demo_dc_bias` | IF_DC_P of the single-neuron demo | more input current, faster firing between the synaptic events |
+# | `fi_tau_bias` | IF_TAU1_N, membrane leak of the F–I core | a larger leak raises the input needed to fire (the curve moves right) and speeds the membrane up |
+# | `fi_threshold_bias` | IF_THR_N, membrane gain | a larger gain makes the same input drive the membrane higher: faster firing |
+# | `fi_refractory_bias` | IF_RFR_N, refractory period | a larger current, a shorter refractory period: the grey ceiling 1/t_ref rises |
+# | `fi_dc_coarse` | coarse level of the F–I input IF_DC_P | one level up multiplies every input current by 7 to 8 |
+# | `fi_mismatch_cv` | device mismatch of the F–I spread | a wider or narrower band around the median |
+# | `agent_pulse_bias` | PULSE_PWLK_P of the agent cores | a larger current, a shorter pulse per input spike: fewer agent spikes (preset counts and sensitivity) |
+#
+# A changed parameter recomputes only the studies it enters, each in about a minute here: the three
+# F–I curves for the `fi_` parameters, the preset counts and the sensitivity for
+# `agent_pulse_bias` (the single-neuron demo is not cached at all). The pulse scan and the
+# information table further down keep their own lists of pulse codes and do not depend on
+# `agent_pulse_bias`.
 
 # %% tags=["parameters"]
 quick = 0  # 1: small sizes, for CI
+# Bias codes are [coarse, fine]: coarse 0-7 picks a current range, fine 0-255 a step within it.
+demo_dc_bias = [3, 40]  # IF_DC_P: the constant input of the single-neuron demonstration
+fi_tau_bias = [1, 50]  # IF_TAU1_N of the F-I core: the membrane leak (larger: faster leak)
+fi_threshold_bias = [1, 100]  # IF_THR_N of the F-I core: the membrane gain
+fi_refractory_bias = [2, 128]  # IF_RFR_N of the F-I core: larger current, shorter refractory period
+fi_dc_coarse = 3  # coarse level of the F-I curve's input IF_DC_P (fine codes 20-250)
+fi_mismatch_cv = 0.2  # device mismatch of the F-I curve's spread (0.2: 20 %)
+agent_pulse_bias = [5, 45]  # PULSE_PWLK_P of the agent cores (larger current, shorter pulse)
 
 # %%
 import json
@@ -43,6 +78,8 @@ from neurodream import analysis, emulator_study as study
 from neurodream.chip import (PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES, Calibration, CoreBiases,
                              Emulator, Network, Stimulus, code_for_current, core_circuit)
 from neurodream.chip.mismatch import DEFAULT_MISMATCH_CV
+from neurodream.chip.oracles import dc_interspike_interval
+from neurodream.networks import AGENT_CHIP_CORES
 from neurodream.pong import random_states
 from neurodream.outputs import notebook_outputs
 from neurodream.plotting import CONDITION_COLOURS, category_colours, legend_outside, save, use_style
@@ -53,22 +90,30 @@ WHERE = notebook_outputs("01_emulator", globals())
 OUT = WHERE.figures
 N_STATES = 6 if quick else 40
 FI_NEURONS = 5 if quick else 40
-cal = Calibration()
+# the default calibration, with the agent cores' pulse bias from the parameters (by default the
+# calibration's own, PAPER_AGENT_PULSE)
+cal = Calibration().with_core_bias(AGENT_CHIP_CORES, "PULSE_PWLK_P", tuple(agent_pulse_bias))
 pd.DataFrame({"value": {k: str(v) for k, v in cal.to_dict().items()}, "source": Calibration.sources()})
 
 # %% [markdown]
 # ## One neuron, one synapse of each type
 #
-# Four neurons on one core, each driven by a constant DC current and receiving a 100 Hz train on one
-# synapse type: AMPA and NMDA add to the input, GABA_B subtracts from it, GABA_A shunts (adds to the leak).
+# Four neurons on one core, each driven by a constant DC current (`demo_dc_bias`, IF_DC_P) and
+# receiving a 100 Hz train on one synapse type from 20 to 70 ms: AMPA and NMDA add to the input,
+# GABA_B subtracts from it, GABA_A shunts (adds to the leak). Top row: the synapse's current, which
+# each input spike raises and which then decays with the synapse's time constant (NMDA and GABA_B
+# are the slow ones). Bottom row: the neuron's membrane current on a log scale, with each output
+# spike as a tick: it climbs from the reset level to the spike threshold (1000 pA in the default
+# calibration), fires and is reset. Every current is in pA, time in ms. Excitation makes the neuron
+# fire more often during the train; both inhibitions silence it until their current has decayed.
 
 # %%
-demo = CoreBiases(IF_TAU1_N=(1, 60), IF_THR_N=(1, 120), IF_RFR_N=(2, 128), IF_DC_P=(3, 40),
+demo = CoreBiases(IF_TAU1_N=(1, 60), IF_THR_N=(1, 120), IF_RFR_N=(2, 128), IF_DC_P=tuple(demo_dc_bias),
                   NPDPIE_TAU_F_P=(2, 40), NPDPIE_THR_F_P=(1, 200), PS_WEIGHT_EXC_F_N=(4, 120),
                   NPDPIE_TAU_S_P=(2, 20), NPDPIE_THR_S_P=(1, 200), PS_WEIGHT_EXC_S_N=(4, 120),
                   NPDPII_TAU_F_P=(2, 40), NPDPII_THR_F_P=(1, 200), PS_WEIGHT_INH_F_N=(4, 160),
                   NPDPII_TAU_S_P=(2, 20), NPDPII_THR_S_P=(1, 200), PS_WEIGHT_INH_S_N=(4, 160))
-demo_cal = cal.replace(bias_scale={})
+demo_cal = Calibration().replace(bias_scale={})  # the demos' core: no LowBias scale, no agent cores
 types = ["AMPA", "NMDA", "GABA_A", "GABA_B"]
 net = Network(generator_chip=0)
 idx = net.add_neurons(0, 1, range(1, 5))
@@ -79,49 +124,80 @@ train = np.arange(0.02, 0.08, 0.01)
 stim = Stimulus.from_spike_times(np.repeat(np.arange(4), train.size), np.tile(train, 4))
 chip = Emulator(net, demo_cal, mismatch_cv=0.0)
 res = chip.run(0.1, stim, record=idx, record_dt_s=20e-6)
-fig, axes = plt.subplots(2, 4, figsize=(13, 5), sharex=True)
+PA = 1e12  # A -> pA: every current of this figure in pA
+fig, axes = plt.subplots(2, 4, figsize=(13, 5.8), sharex=True, sharey="row")
 syn_index = {"GABA_B": 0, "GABA_A": 1, "NMDA": 2, "AMPA": 3}
+effect = {"AMPA": "adds", "NMDA": "adds, slow", "GABA_A": "shunts", "GABA_B": "subtracts, slow"}
+t_ms = res.traces["t_s"] * 1e3
+spike_level = 1.6 * res.traces["i_mem_A"].max() * PA  # the ticks just above the highest membrane current
 for k, syn in enumerate(types):
-    t_ms = res.traces["t_s"] * 1e3
-    axes[0, k].plot(t_ms, res.traces["i_syn_A"][k, syn_index[syn]] * 1e9)
-    axes[0, k].set(title=f"{syn} synapse", ylabel="synaptic current (nA)" if k == 0 else "")
-    axes[1, k].semilogy(t_ms, res.traces["i_mem_A"][k])
+    axes[0, k].axvspan(train[0] * 1e3, train[-1] * 1e3, color="0.92", lw=0, zorder=0)
+    axes[0, k].plot(t_ms, res.traces["i_syn_A"][k, syn_index[syn]] * PA)
+    axes[0, k].set(title=f"{syn} synapse ({effect[syn]})", ylabel="synaptic current (pA)" if k == 0 else "")
+    axes[1, k].semilogy(t_ms, res.traces["i_mem_A"][k] * PA)
     spikes = res.spike_times_s[res.spike_neurons == k] * 1e3
-    axes[1, k].plot(spikes, np.full(spikes.size, 1.2e-9), "k|", ms=8)
-    axes[1, k].set(xlabel="time (ms)", ylabel="membrane current (A)" if k == 0 else "")
-fig.suptitle("One neuron per synapse type, constant DC input and a 100 Hz train from 20 to 70 ms (no mismatch);\n"
-             "ticks: output spikes")
+    axes[1, k].plot(spikes, np.full(spikes.size, spike_level), "k|", ms=8,
+                    label="output spike" if k == 0 else None)
+    axes[1, k].set(xlabel="time (ms)", ylabel="membrane current (pA)" if k == 0 else "")
+legend_outside(fig, [axes[1, 0]], ncols=1)
+fig.suptitle(f"One neuron per synapse type, no mismatch: constant input IF_DC_P {tuple(demo_dc_bias)} "
+             f"({core_circuit(demo, demo_cal).i_dc_A * PA:.0f} pA)\n"
+             "and a 100 Hz input train on the synapse from 20 to 70 ms (grey band)")
 save(fig, "01_single_neuron", OUT)
 
 # %% [markdown]
 # ## F–I curves, with and without device mismatch
 #
-# Firing rate against a constant input current (IF_DC_P). The dotted curve is the same neuron with the
-# positive feedback switched off: there the firing rate has a closed form
-# ([docs/chip_model.md](../docs/chip_model.md) §5), which the tests check both engines against to 1 %;
-# with feedback the neuron fires a little faster. Mismatch (CV 20 %) spreads the curves; the grey
-# line is the largest rate the refractory period allows, 1/t_ref.
+# Firing rate against a constant input current (IF_DC_P, coarse level `fi_dc_coarse`, fine codes
+# 20–250), on a core with the biases `fi_tau_bias`, `fi_threshold_bias` and `fi_refractory_bias`.
+# Every curve is measured on the emulator (spikes counted over 0.3 s); the line styles say which
+# neuron:
+#
+# * solid line with dots: one neuron without device mismatch, the chip as designed;
+# * dashed line and band: 40 neurons with mismatch (CV `fi_mismatch_cv`, 20 % by default), their
+#   median and the 10–90 % range: the same biases give each neuron a somewhat different curve;
+# * dotted line: the neuron without mismatch and with its positive feedback switched off; for this
+#   neuron the firing rate has a closed form ([docs/chip_model.md](../docs/chip_model.md) §5),
+#   drawn as crosses, which the tests check both engines against to 1 %. With feedback (solid) the
+#   neuron fires a little faster;
+# * thin grey line: the largest rate the refractory period allows, 1/t_ref.
 
 # %%
-fi_biases = CoreBiases(IF_TAU1_N=(1, 50), IF_THR_N=(1, 100), IF_RFR_N=(2, 128))
+fi_biases = CoreBiases(IF_TAU1_N=tuple(fi_tau_bias), IF_THR_N=tuple(fi_threshold_bias),
+                       IF_RFR_N=tuple(fi_refractory_bias))
 fines = np.linspace(20, 250, 8 if quick else 20).astype(int)
-codes = [(3, int(f)) for f in fines]
+codes = [(fi_dc_coarse, int(f)) for f in fines]
 fi_flat = cached_call("01_fi_no_mismatch", quick, study.fi_curve, fi_biases, codes, calibration=demo_cal, cv=0.0,
                       duration_s=0.3)
-fi_mm = cached_call("01_fi_mismatch", quick, study.fi_curve, fi_biases, codes, calibration=demo_cal, cv=0.2,
-                    n_neurons=FI_NEURONS, duration_s=0.3)
+fi_mm = cached_call("01_fi_mismatch", quick, study.fi_curve, fi_biases, codes, calibration=demo_cal,
+                    cv=fi_mismatch_cv, n_neurons=FI_NEURONS, duration_s=0.3)
+no_feedback = demo_cal.replace(feedback_gain_A=1e-30)
 fi_nofb = cached_call("01_fi_no_feedback", quick, study.fi_curve, fi_biases, codes,
-                      calibration=demo_cal.replace(feedback_gain_A=1e-30), duration_s=0.3)
-fig, ax = plt.subplots(figsize=(6, 4))
+                      calibration=no_feedback, duration_s=0.3)
+
+
+def closed_form_rate(code) -> float:
+    """The closed form's rate (Hz) of the neuron without mismatch and feedback at IF_DC_P ``code``
+    (docs/chip_model.md §5): one refractory period plus the time from reset to threshold."""
+    circuit = core_circuit(fi_biases.with_biases(IF_DC_P=code), no_feedback)
+    return 1 / (circuit.refractory_s + dc_interspike_interval(circuit.i_dc_A, circuit, no_feedback))
+
+
+cv_text = f"mismatch CV {100 * fi_mismatch_cv:g} %"
+fig, ax = plt.subplots(figsize=(6.5, 4.2))
 q = fi_mm.groupby("i_dc_A").rate_hz.quantile([0.1, 0.5, 0.9]).unstack()
-ax.fill_between(q.index * 1e9, q[0.1], q[0.9], alpha=0.3, label="mismatch CV 20 %: 10–90 %")
-ax.plot(q.index * 1e9, q[0.5], "--", label="mismatch CV 20 %: median")
-ax.plot(fi_flat.i_dc_A * 1e9, fi_flat.rate_hz, "o-", label="no mismatch")
-ax.plot(fi_nofb.i_dc_A * 1e9, fi_nofb.rate_hz, "k:", label="no positive feedback (closed form holds)")
+ax.fill_between(q.index * 1e9, q[0.1], q[0.9], alpha=0.3, label=f"{FI_NEURONS} neurons, {cv_text}: 10–90 %")
+ax.plot(q.index * 1e9, q[0.5], "--", label=f"{FI_NEURONS} neurons, {cv_text}: median")
+ax.plot(fi_flat.i_dc_A * 1e9, fi_flat.rate_hz, "o-", label="one neuron, no mismatch")
+ax.plot(fi_nofb.i_dc_A * 1e9, fi_nofb.rate_hz, "k:", label="no mismatch, no positive feedback")
+ax.plot(fi_nofb.i_dc_A * 1e9, [closed_form_rate(c) for c in fi_nofb.dc_code], "kx", ms=5,
+        label="closed form (no positive feedback)")
 ax.axhline(1 / core_circuit(fi_biases, demo_cal).refractory_s, color="grey", lw=0.8,
            label="1 / refractory period (largest rate)")
-ax.set(xlabel="DC input current (nA)", ylabel="firing rate (Hz)", title="F–I curve of one core")
-ax.legend(loc="lower right")
+ax.set(xlabel="DC input current (nA)", ylabel="firing rate (Hz)",
+       title="F–I curve of one core (emulator; crosses: closed form)\n"
+             + ", ".join(f"{name} {fi_biases[name]}" for name in ("IF_TAU1_N", "IF_THR_N", "IF_RFR_N")))
+legend_outside(fig, [ax], ncols=2)
 save(fig, "01_fi_curves", OUT)
 
 # %% [markdown]
@@ -134,6 +210,14 @@ save(fig, "01_fi_curves", OUT)
 # `initial_logit_sd` is the spread of the initial policy logits these counts give with the paper's
 # readout initialisation: order one would mean a nearly uniform initial policy, which the published
 # learning curves imply ([docs/calibration.md](../docs/calibration.md), "What the calibration aimed at").
+# The agent cores' pulse bias is the parameter `agent_pulse_bias` (by default the calibration's).
+#
+# The figure below: left, how many neuron-steps had 0, 1, 2, … spikes (bars side by side, the
+# number above each; log scale, since almost all are 0); middle, each neuron's mean count per
+# step, neurons ranked from the most active; right, the agent's counts step by step for the few
+# neurons that spike at all (the other neurons of the 510 stay silent on these states). The
+# activity is sparse: a handful of neurons, those whose mismatch draws favour them most (see the
+# sensitivity below), carry the whole input to the readout.
 
 # %%
 states = random_states(N_STATES, seed=1)
@@ -144,18 +228,41 @@ summary
 
 # %%
 NET_NAMES = {"agent": "agent", "model": "world model"}
-fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-for net, c in counts.items():
-    axes[0].hist(c.ravel(), bins=np.arange(c.max() + 2) - 0.5, alpha=0.6, label=NET_NAMES[net], log=True)
-    axes[1].plot(np.sort(c.mean(axis=0))[::-1][:60], label=NET_NAMES[net])
-axes[0].set(xlabel="spikes per neuron per 10 ms step", ylabel="neuron-steps", title="count distribution")
-axes[1].set(xlabel="neuron (sorted by mean, first 60 of 510)", ylabel="mean spikes per step", title="per-neuron mean")
+NET_COLOURS = category_colours(NET_NAMES.values())  # the two networks are categories, not conditions
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), gridspec_kw={"width_ratios": [1, 1, 1.25]})
+top = max(int(c.max()) for c in counts.values())
+width = 0.38
+for k, (net, c) in enumerate(counts.items()):
+    colour = NET_COLOURS[NET_NAMES[net]]
+    n = np.bincount(c.ravel(), minlength=top + 1)
+    x = np.arange(top + 1) + (k - 0.5) * width  # side by side: every bar of each network in view
+    axes[0].bar(x, n, width, color=colour, label=NET_NAMES[net])
+    for xi, ni in zip(x, n):
+        axes[0].text(xi, ni * 1.2, f"{ni}", ha="center", va="bottom", fontsize=8, rotation=90)
+    means = np.sort(c.mean(axis=0))[::-1]
+    axes[1].plot(np.arange(1, means.size + 1), means, "o-", ms=3, color=colour, label=NET_NAMES[net])
+shown = min(510, max(int((c.sum(axis=0) > 0).sum()) for c in counts.values()) + 10)
+axes[0].set(xlabel="spikes per neuron in a 10 ms step", ylabel="neuron-steps (log scale)", yscale="log",
+            xticks=np.arange(top + 1), ylim=(None, 30 * max(c.size for c in counts.values())),
+            title="count distribution")
+axes[1].set(xlabel=f"neuron, ranked by its mean (first {shown} of 510)", ylabel="mean spikes per step",
+            xlim=(0.5, shown + 0.5), title="per-neuron mean")
 for a in axes[:2]:
     a.legend()
-img = axes[2].imshow(counts["agent"][: min(40, N_STATES)].T, aspect="auto", interpolation="nearest", cmap="viridis")
-fig.colorbar(img, ax=axes[2], label="spikes")
-axes[2].set(xlabel="Pong state (step)", ylabel="agent neuron", title="agent counts per step")
-fig.suptitle(f"Paper presets, default calibration, mismatch CV 20 %, {N_STATES} Pong states")
+active = np.flatnonzero(counts["agent"].sum(axis=0) > 0)  # only the agent neurons that ever spike
+steps = counts["agent"][: min(40, N_STATES)]
+levels = np.arange(top + 2) - 0.5
+if active.size:
+    img = axes[2].imshow(steps[:, active].T, aspect="auto", interpolation="nearest",
+                         cmap=plt.get_cmap("viridis", top + 1), vmin=levels[0], vmax=levels[-1])
+    fig.colorbar(img, ax=axes[2], label="spikes in the step", ticks=np.arange(top + 1))
+    if active.size <= 30:  # few enough to name each neuron
+        axes[2].set(yticks=np.arange(active.size), yticklabels=[str(i) for i in active])
+else:
+    axes[2].text(0.5, 0.5, "no agent neuron spikes", ha="center", va="center", transform=axes[2].transAxes)
+axes[2].set(xlabel="Pong state (10 ms step)", ylabel="agent neuron (index of 510)",
+            title=f"agent counts: the {active.size} of 510 neurons that spike")
+fig.suptitle(f"Paper presets, default calibration, mismatch CV {100 * DEFAULT_MISMATCH_CV:g} %, {N_STATES} Pong states")
 save(fig, "01_preset_counts", OUT)
 
 # %% [markdown]
@@ -164,9 +271,15 @@ save(fig, "01_preset_counts", OUT)
 # The pulse width (PULSE_PWLK_P, never set by the paper's code: its power-on value is unknown), the
 # LowBias scale of the membrane leak, the spike threshold, the dark current and the device mismatch
 # (CV of the frozen per-neuron factors; default 20 %). Each point reruns both presets on the same
-# states. In the calibrated sparse regime the spikes come from the neurons whose mismatch draws favour
-# them most: with less mismatch the same biases give fewer spikes (notebook 07 trains the agent at
-# each CV).
+# states, with one value changed and all others at their default; the dashed vertical line in each
+# panel marks the default value, the one every other panel and figure of this notebook uses. The
+# pulse width is the exception: the calibration gives the agent and the world-model cores each their
+# own pulse (two dashed lines, in the networks' colours), while this panel sets one width on every
+# core. Top row: the mean spike count per neuron and step; bottom row: the spread of the initial
+# policy's action preferences these counts give. Both y axes are logarithmic above a small linear
+# range around 0 (which holds the runs with no spike at all). In the calibrated sparse regime the
+# spikes come from the neurons whose mismatch draws favour them most: with less mismatch the same
+# biases give fewer spikes (notebook 07 trains the agent at each CV).
 
 # %%
 def pulse(us):
@@ -183,21 +296,39 @@ variations = {
 sens = cached_call("01_sensitivity", quick, study.sensitivity, states[: max(3, N_STATES // 4)], variations,
                    mismatch_cvs=(0.0, 0.1, 0.2, 0.3), calibration=cal)
 sens.to_csv(OUT / "01_sensitivity.csv", index=False)
-fig, axes = plt.subplots(2, sens.quantity.nunique(), figsize=(18, 6), sharey="row")
+pulse_us = {net: core_circuit(PAPER_AGENT_BIASES, cal, (3, c)).pulse_width_s * 1e6 for net, c in (("agent", 0), ("model", 2))}
+# the value each quantity has in the other panels (the calibration used everywhere else in this notebook)
+defaults = {"leak LowBias scale": cal.bias_scale["IF_TAU1_N"], "spike threshold (nA)": cal.spike_threshold_A * 1e9,
+            "dark current I0 (pA)": cal.dark_current_A * 1e12, study.MISMATCH_CV_QUANTITY: 100 * DEFAULT_MISMATCH_CV}
+log_x = {"pulse width (us), all cores", "leak LowBias scale", "spike threshold (nA)", "dark current I0 (pA)"}
+fig, axes = plt.subplots(2, sens.quantity.nunique(), figsize=(18, 6.5), sharey="row")
 for k, (quantity, sub) in enumerate(sens.groupby("quantity", sort=False)):
     for net, g in sub.groupby("network"):
-        axes[0, k].plot(g.value, g.spikes_per_neuron, "o-", label=NET_NAMES[net])
-        axes[1, k].plot(g.value, g.initial_logit_sd, "o-", label=NET_NAMES[net])
+        x = g.value.astype(float)  # the labels are the values themselves, in the panel's unit
+        for row, col in enumerate(["spikes_per_neuron", "initial_logit_sd"]):
+            axes[row, k].plot(x, g[col], "o-", color=NET_COLOURS[NET_NAMES[net]], label=NET_NAMES[net])
+    # the default value: one dashed line, or one per network where the two networks' values differ
+    marks = ({NET_NAMES[n]: v for n, v in pulse_us.items()} if quantity.startswith("pulse width")
+             else {"": defaults[quantity]})
+    for row in range(2):
+        for who, v in marks.items():
+            axes[row, k].axvline(v, ls="--", lw=1.2, zorder=0,
+                                 color=NET_COLOURS[who] if who else "0.4",
+                                 label=f"default ({who})" if who else "default")
     shown = quantity.replace("(us)", "(µs)")
     axes[0, k].set(title=shown, ylabel="spikes per neuron\nper 10 ms step" if k == 0 else "")
     axes[1, k].set(xlabel=shown, ylabel="SD of the initial policy's\naction preferences (logits)" if k == 0 else "")
+    values = sorted(sub.value.astype(float).unique())
+    for row in range(2):
+        if quantity in log_x:
+            axes[row, k].set_xscale("log")
+        axes[row, k].set_xticks(values, [f"{v:g}" for v in values])
+        axes[row, k].minorticks_off()
     axes[0, k].set_yscale("symlog", linthresh=1e-3)
     axes[1, k].set_yscale("symlog", linthresh=0.1)
-axes[0, 0].legend()
-pulses = {k: f"{core_circuit(PAPER_AGENT_BIASES, cal, (3, c)).pulse_width_s * 1e6:.3g} µs" for k, c in (("agent", 0), ("model", 2))}
-fig.suptitle(f"How the presets' spike counts depend on the calibration; defaults: pulse {pulses['agent']} (agent) / "
-             f"{pulses['model']} (world model), leak scale {cal.bias_scale['IF_TAU1_N']:g}, threshold "
-             f"{cal.spike_threshold_A * 1e9:g} nA, I0 {cal.dark_current_A * 1e12:g} pA, mismatch CV {100 * DEFAULT_MISMATCH_CV:g} %")
+legend_outside(fig, [axes[0, 0], axes[0, 1]], ncols=5)
+fig.suptitle("How the presets' spike counts and initial policies depend on the uncertain calibration values "
+             "(dashed: the default value, used in the other panels)")
 save(fig, "01_sensitivity", OUT)
 sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_per_neuron", sort=False)
 
@@ -211,15 +342,24 @@ sens.pivot_table(index=["quantity", "value"], columns="network", values="spikes_
 # the agent's counts accumulate over both. The same agent pulse width therefore gives the dreaming
 # agent about twice the spikes per step and a more deterministic initial policy. The released code had
 # one setting for both conditions, and so does the calibration: the pulse fitted to the published
-# baseline (notebook 00) applies in both setups. Each point: one run of a few games, no learning; the
-# filled markers are the calibration's value, the others the candidates of notebook 00's search.
+# baseline (notebook 00) applies in both setups. Each small dot is one run of 8 games without
+# learning (the seeds differ in the chip's mismatch draw and the games); each open circle is the mean
+# of a pulse width's runs, and the large filled circle marks the calibration's pulse (the same code
+# in both setups), the others being the candidates of notebook 00's search. The bottom axis gives
+# the pulse width, the top axis the bias code that sets it: a larger fine code means a larger
+# current and a shorter pulse. The dotted line in the right panel is the entropy of a uniform
+# policy over the three actions, ln 3 ≈ 1.1 nats, the most an initial policy can have.
 
 # %%
+SCAN_GAMES = 2 if quick else 8
 scan = cached_call("01_agent_pulse_scan", quick, study.agent_pulse_scan,
                    [(5, 40), (5, 45)] if quick else [(5, 35), (5, 40), (5, 45), (5, 50), (5, 55), (5, 60)],
-                   seeds=(0,) if quick else (0, 1, 2), games=2 if quick else 8)
+                   seeds=(0,) if quick else (0, 1, 2), games=SCAN_GAMES)
 scan.to_csv(OUT / "01_agent_pulse_scan.csv", index=False)
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+from matplotlib.lines import Line2D
+
+n_seeds = scan.seed.nunique()
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
 for cond, g in scan.groupby("condition"):
     m = g.groupby("pulse_us")[["agent_spikes_per_step", "policy_entropy"]].mean()
     for ax, col in zip(axes, m.columns):
@@ -228,13 +368,23 @@ for cond, g in scan.groupby("condition"):
         ax.plot(g.pulse_us, g[col], ".", color=colour, alpha=0.5)
         d = g[g.is_default].groupby("pulse_us")[col].mean()
         ax.plot(d.index, d.values, "o", color=colour, ms=9)
-axes[0].set(xlabel="agent pulse width (µs)", ylabel="agent spikes per step\n(510 neurons)", yscale="log",
-            title="readout input of the untrained agent")
+axes[0].set(xlabel="agent pulse width (µs)", ylabel="agent spikes per step\n(sum over its 510 neurons)",
+            yscale="log", title="readout input of the untrained agent")
 axes[1].axhline(np.log(3), ls=":", color="k", label="uniform policy (ln 3)")
 axes[1].set(xlabel="agent pulse width (µs)", ylabel="policy entropy per step (nats)", title="initial policy entropy")
-axes[1].legend()
-fig.suptitle("The agent cores' pulse width (bias PULSE_PWLK_P) in each setup; paper presets, mismatch CV 20 %.\n"
-             "Large dots: the calibration's value (both setups); small dots: single runs")
+# the bias codes behind the widths, on a second axis at the top (a larger fine code, a shorter pulse)
+code_at = scan.groupby("pulse_us").agent_pulse.first()
+for ax in axes:
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(code_at.index, [f"({c}, {f})" for c, f in code_at], fontsize=9)
+    top.set_xlabel("PULSE_PWLK_P code (coarse, fine)", fontsize=10)
+kinds = [Line2D([], [], color="0.35", marker="o", mfc="none", label=f"mean of {n_seeds} runs"),
+         Line2D([], [], color="0.35", marker=".", ls="", alpha=0.5, label="single run"),
+         Line2D([], [], color="0.35", marker="o", ms=9, ls="", label="the calibration's pulse")]
+handles, labels = axes[1].get_legend_handles_labels()
+fig.legend(handles + kinds, labels + [k.get_label() for k in kinds], loc="outside lower center", ncols=3)
+fig.suptitle(f"The agent cores' pulse width in each setup (untrained agent, paper presets, mismatch CV "
+             f"{100 * DEFAULT_MISMATCH_CV:g} %;\neach run {SCAN_GAMES} games without learning)")
 save(fig, "01_agent_pulse_scan", OUT)
 scan.groupby(["condition", "agent_pulse", "pulse_us", "is_default"])[["agent_spikes_per_step", "policy_entropy", "return"]].agg(["mean", "min", "max"]).round(2)
 
@@ -271,7 +421,8 @@ info.groupby(["condition", "agent_pulse"], sort=False).mean(numeric_only=True).d
 #   starts) and as the committed runs of the main comparison took, each over the time of the
 #   environment alone (the engine issue's target was 2×), and what the 20 runs take on 2 cores.
 #
-# Two bounds come with them, measured by the same commands. For speed: the cheapest event model
+# The committed run writes these tables and the sentences below them to
+# [docs/speed.md](../docs/speed.md). Two bounds come with them, measured by the same commands. For speed: the cheapest event model
 # there is (two exponentials per accepted input event, no threshold; `bench.event_floor_ratio`) on
 # the same reads, plus the fixed cost every read pays before any neuron is worked on (the call, the
 # event lists, a pass over 1020 neurons at rest; measured on a chip at rest). An engine that does
@@ -376,31 +527,33 @@ print(bounds_text)
 # %% [markdown]
 # Where a training game's time goes (a later game of `bench train`'s run, before learning starts):
 # the environment (the ALE's steps and the game's start, and the dream's), the chip's reads, and the
-# rest of the host's work. The dashed line is the engine issue's target, twice the environment's
-# time. A dreaming game reads the chip for the agent and for the world model at every real step and
+# rest of the host's work, stacked into one bar per setup (ms of wall time on one core). The dashed
+# line is the engine issue's target, twice the environment's time; the text beside each bar gives
+# the chip reads per game and the whole game's wall time over the environment's. A dreaming game reads the chip for the agent and for the world model at every real step and
 # at every step of its dream, which has no environment steps at all: its chip share is larger, and
 # so is the host's work around the reads (encoding, the world model's predictions).
 
 # %%
 split = pd.DataFrame(records["train"]["conditions"]).set_index("condition") if "train" in records else None
 if split is not None and "chip_s_per_game" in split:
-    parts = {"environment (ALE)": split.env_s_per_game, "chip reads": split.chip_s_per_game,
-             "other host work": split.other_host_s_per_game}
+    parts = {"environment (ALE steps, game starts)": split.env_s_per_game, "chip reads (emulator)": split.chip_s_per_game,
+             "other host work (encoding, readouts, world model)": split.other_host_s_per_game}
     colours = category_colours(parts)
     fig, ax = plt.subplots(figsize=(9, 2.8))
     left = np.zeros(len(split))
     for name, values in parts.items():
         ms = 1e3 * values.to_numpy()
-        ax.barh(split.index, ms, left=left, color=colours[name], label=name)
+        ax.barh([f"{c} setup" for c in split.index], ms, left=left, color=colours[name], label=name)
         left += ms
     for k, env_s in enumerate(split.env_s_per_game):
         ax.plot([2e3 * env_s] * 2, [k - 0.45, k + 0.45], "--", color="#c44e52", lw=2, label="target: 2 × environment" if k == 0 else None)
     for k, (cond, r) in enumerate(split.iterrows()):
-        ax.text(max(left[k], 2e3 * r.env_s_per_game), k, f"  {r.reads_per_game:.0f} reads, {r.wall_over_env:.1f} × environment",
+        ax.text(max(left[k], 2e3 * r.env_s_per_game), k,
+                f"  {r.reads_per_game:.0f} chip reads;\n  wall time {r.wall_over_env:.1f} × environment",
                 va="center", fontsize=9)
     ax.set(xlabel="wall time per game (ms, one core)", xlim=(0, 1.35 * max(left.max(), 2e3 * split.env_s_per_game.max())),
            title="Where a training game's time goes (bench train, a later game before learning starts)")
-    legend_outside(fig, [ax], ncols=4)
+    legend_outside(fig, [ax], ncols=2)
     save(fig, "01_game_time_split", OUT)
 if WHERE.readme and records:
     md = (analysis.markdown_table(speed.drop(columns=["command", "µs per neuron-read", "load (1 min)", "floor model",
@@ -416,4 +569,5 @@ if WHERE.readme and records:
     md += "Commands and machine: `figures/bench/*.json`."
     if bounds_text:
         md += "\n\n" + bounds_text
-    analysis.replace_readme_block(WHERE.readme, "speed", md)
+    # the tables live in docs/speed.md (the README links to it), between its speed markers
+    analysis.replace_readme_block(WHERE.readme.parent / "docs" / "speed.md", "speed", md)

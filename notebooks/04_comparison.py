@@ -59,6 +59,7 @@ COMMITTED_PARAMETERS = [
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 import pandas as pd
@@ -106,47 +107,83 @@ runs = table.groupby("condition").seed.nunique().to_dict()
 random_mean, random_sd = analysis.random_policy_return(20 if quick else 200)
 print(runs, f"random policy {random_mean:.2f} +- {random_sd:.2f}")
 
+# %% [markdown]
+# How to read the figure: panel (a) holds the baseline, panel (b) the dreaming agent, on the same
+# axes, so that their bands cannot hide each other. In each, the thick line is the mean over the runs
+# of the smoothed block means, the shaded band (with its edges drawn) the mean ± SD over the runs
+# (sample SD, ddof 1), the dashed line the 80th percentile over the runs; the open square with its
+# bar at the right end is the paper's final value ± population SD. Panel (a) also shows the
+# published baseline curve (dark grey line, its ± SD band as dashed edges, not filled), and each panel
+# the other condition's mean as a thin line, for comparison. The dotted line is the return of a
+# uniformly random policy (200 games). Panel (c): the policy's entropy per
+# step, mean ± SD over runs, against the entropy of a uniform choice among the 3 actions (ln 3,
+# dash-dotted): the lower, the more the policy has settled on its actions.
+
 # %%
 curves = analysis.learning_curves(table)
 bands = analysis.curve_bands(curves)
 pub = published_curves().rename(columns={"run": "seed", "mean_return": "return"})
 pub_bands = analysis.curve_bands(analysis.smooth_block_means(pub.assign(condition="published baseline")))
-fig, (ax, ax_e) = plt.subplots(1, 2, figsize=(14, 5.2), width_ratios=(3, 2))
 pb = pub_bands
-# bands kept faint, each with its edges drawn as thin lines, so that overlapping bands stay apart; a
-# legend entry shows a band with its mean line
-handles = {}
-# the published band unfilled (its edges dashed), so that it does not tint the two conditions' bands
-for edge in (pb["mean"] - pb.sd, pb["mean"] + pb.sd):
-    ax.plot(pb.game, edge, color="0.4", lw=1.0, ls=(0, (4, 2)))
-pub_band = Patch(facecolor="none", edgecolor="0.4", lw=1.0, ls=(0, (4, 2)))
-pub_line, = ax.plot(pb.game, pb["mean"], color="0.3", lw=1.8)
-handles["published baseline: mean ± SD (10 hardware runs)"] = (pub_band, pub_line)
-for cond, b in bands.groupby("condition"):
+fig, axes = plt.subplots(1, 3, figsize=(16, 5.4), width_ratios=(1, 1, 0.9))
+ax_b, ax_d, ax_e = axes
+ax_d.sharey(ax_b)
+PUB_GREY = "0.3"
+for letter, (ax, cond) in zip("ab", ((ax_b, "baseline"), (ax_d, "dreaming"))):
     c = CONDITION_COLOURS[cond]
-    lo, hi = b["mean"] - b.sd.fillna(0), b["mean"] + b.sd.fillna(0)
-    band = ax.fill_between(b.game, lo, hi, color=c, alpha=0.12, lw=0)
-    for edge in (lo, hi):
-        ax.plot(b.game, edge, color=c, lw=0.8, alpha=0.8)
-    line, = ax.plot(b.game, b["mean"], color=c, lw=2.2)
-    handles[f"{cond}: mean ± SD ({runs[cond]} runs)"] = (band, line)
-    handles[f"{cond}: 80th percentile"], = ax.plot(b.game, b.p80, color=c, ls=(0, (2, 1.5)), lw=1.2)
-for k, cond in enumerate(("baseline", "dreaming")):  # the published final values, at the last block
+    b = bands[bands.condition == cond]
+    if cond == "baseline":  # the published band unfilled (dashed edges), so that it does not tint ours
+        for edge in (pb["mean"] - pb.sd, pb["mean"] + pb.sd):
+            ax.plot(pb.game, edge, color=PUB_GREY, lw=1.0, ls=(0, (4, 2)))
+        ax.plot(pb.game, pb["mean"], color=PUB_GREY, lw=1.8)
+    if len(b):
+        lo, hi = b["mean"] - b.sd.fillna(0), b["mean"] + b.sd.fillna(0)
+        ax.fill_between(b.game, lo, hi, color=c, alpha=0.18, lw=0)
+        for edge in (lo, hi):
+            ax.plot(b.game, edge, color=c, lw=0.8)
+        ax.plot(b.game, b["mean"], color=c, lw=2.4)
+        ax.plot(b.game, b.p80, color=c, ls=(0, (3, 1.5)), lw=1.3)
+    for other, o in bands[bands.condition != cond].groupby("condition"):  # the other condition's mean, thin
+        ax.plot(o.game, o["mean"], color=CONDITION_COLOURS[other], lw=1.1, zorder=1.5)
     m, sd = analysis.PUBLISHED[("final_mean", cond)], analysis.PUBLISHED[("final_sd_ddof0", cond)]
-    handles[f"published final, {cond}: {m:+.2f} ± {sd:.2f} (population SD)"] = ax.errorbar(
-        2000 + 30 + 40 * k, m, yerr=sd, fmt="s", color=CONDITION_COLOURS[cond], mfc="white", capsize=4)
-handles["random policy"] = ax.axhline(random_mean, ls=":", color="k")
-ax.set(xlabel="real games played", ylabel=RETURN_LABEL,
-       title=f"Dreaming vs no dreaming, {games} games per run\n({described})")
+    ax.errorbar(2000 + 70, m, yerr=sd, fmt="s", color=c, mfc="white", mew=1.5, ms=7, capsize=4, zorder=4)
+    ax.axhline(random_mean, ls=":", color="k", lw=1.3)
+    ax.annotate(f"random policy ({random_mean:+.2f})", (2000, random_mean), xytext=(0, 3), textcoords="offset points",
+                ha="right", va="bottom", fontsize=9)
+    ax.set_xlabel("real games played")
+    ax.set_title(f"({letter}) {cond}" + (" (no dreaming)" if cond == "baseline" else "")
+                 + f", {runs.get(cond, 0)} runs", color=c)
+ax_b.set_ylabel(RETURN_LABEL)
+ax_d.tick_params(labelleft=True)
 per_block = table.assign(block=(table.game // 50 + 1) * 50).groupby(["condition", "seed", "block"]).policy_entropy.mean()
 for cond, g in per_block.groupby("condition"):
+    c = CONDITION_COLOURS[cond]
     e = g.groupby("block").agg(["mean", "std"])
-    ax_e.plot(e.index, e["mean"], color=CONDITION_COLOURS[cond], lw=2)
-    ax_e.fill_between(e.index, e["mean"] - e["std"], e["mean"] + e["std"], color=CONDITION_COLOURS[cond], alpha=0.2)
-handles["uniform policy (ln 3; right panel)"] = ax_e.axhline(np.log(3), ls=(0, (1, 3)), color="k")
+    lo, hi = e["mean"] - e["std"].fillna(0), e["mean"] + e["std"].fillna(0)
+    ax_e.fill_between(e.index, lo, hi, color=c, alpha=0.18, lw=0)
+    for edge in (lo, hi):
+        ax_e.plot(e.index, edge, color=c, lw=0.8)
+    ax_e.plot(e.index, e["mean"], color=c, lw=2.2)
+    ax_e.annotate(cond, (e.index[-1], e["mean"].iloc[-1]), xytext=(4, 0), textcoords="offset points",
+                  color=c, va="center", fontsize=10)
+ax_e.axhline(np.log(3), ls="-.", color="k", lw=1.2)
+ax_e.annotate("uniform policy (ln 3)", (0, np.log(3)), xytext=(2, -4), textcoords="offset points", va="top",
+              fontsize=9)
 ax_e.set(xlabel="real games played", ylabel="policy entropy per step (nats)\n(mean ± SD over runs)",
-         title="how random the policy still is")
+         title="(c) how random the policy still is", ylim=(0, np.log(3) * 1.08))
+# the legend explains the kinds of line once, in neutral colours (the colour is the condition)
+handles = {
+    "our runs: mean (line) ± SD over runs (band)": (Patch(facecolor="0.5", alpha=0.25, edgecolor="0.5"),
+                                                     Line2D([], [], color="0.35", lw=2.4)),
+    "our runs: 80th percentile over runs": Line2D([], [], color="0.35", ls=(0, (3, 1.5)), lw=1.3),
+    "the other condition's mean, for comparison (thin)": Line2D([], [], color="0.35", lw=1.1),
+    "published baseline: mean ± SD of 10 hardware runs (a)": (
+        Patch(facecolor="none", edgecolor=PUB_GREY, lw=1.0, ls=(0, (4, 2))), Line2D([], [], color=PUB_GREY, lw=1.8)),
+    "published final value ± population SD (open square)": Line2D([], [], color="0.35", marker="s", mfc="white",
+                                                                   mew=1.5, ls="none", ms=7),
+}
 fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=3)
+fig.suptitle(f"Dreaming vs no dreaming, {games} games per run ({described})")
 save(fig, f"04_main_comparison_{label}", OUT)
 
 # %% [markdown]
@@ -205,8 +242,12 @@ for k, (cond, f) in enumerate(final.groupby("condition")):
     offsets = np.linspace(-0.2, 0.2, len(f)) if len(f) > 1 else np.zeros(1)
     ax.scatter(k + offsets, f.sort_values("seed").final_return, color=CONDITION_COLOURS[cond], edgecolor="white",
                lw=0.6, s=40, zorder=3)
-ax.axhline(random_mean, ls=":", color="k", lw=1, label="random policy")
-legend_outside(fig, ncols=1)
+ax.axhline(random_mean, ls=":", color="k", lw=1)
+handles = {"one run (dot; side by side, ordered by seed)": Line2D([], [], color="0.45", marker="o", ls="none", ms=6),
+           "box: median and quartiles; whiskers: the furthest runs within 1.5 × the box's height":
+               Patch(facecolor="none", edgecolor="k"),
+           f"random policy ({random_mean:+.2f})": Line2D([], [], ls=":", color="k", lw=1)}
+fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=1)
 ax.set_xticks(range(final.condition.nunique()), sorted(final.condition.unique()))
 ax.set(ylabel=f"final return per run\n(mean of its last {analysis.FINAL_GAMES} games)",
        title=f"Final performance, one dot per run\n({described})"

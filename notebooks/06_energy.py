@@ -79,8 +79,21 @@ summary.T
 
 # %% [markdown]
 # ## Per game, and the chip's power
-# The chip's dynamic power is its energy over the chip time of the game (one read of the wait plus
-# the loop's host time per network step). The paper states sub-milliwatt operation: the dotted line.
+# Left: the energy of one game (mean over the replayed games), by where it is spent, for the baseline
+# (blue) and the dreaming agent (orange; its game includes the world model's windows and one dream),
+# on a logarithmic axis: each step up is ten times more. The four chip bars are the counted events
+# times the assumed energy per event; "host CPU: readouts" prices the multiply-adds of the readouts
+# and their learning; the last bar is what a conventional dense layer of the same size would cost on
+# the CPU instead of the chip. Right: the chip's dynamic power, its energy over the chip time of the
+# game (one read of the wait plus the loop's host time per network step), written on each bar; the
+# dotted line is 1 mW, the scale of the paper's sub-milliwatt statement.
+#
+# What is assumed (the note under the figure repeats it): the energy per chip event is the value
+# recalled for the DYNAP-SE (Moradi et al. 2018) in `neurodream.energy.ChipEnergies` (table above),
+# which could not be checked against that paper here; the static power is unknown and left out (0);
+# a multiply-add on the host costs `host_mac_J` (an order-of-magnitude guess, not a measurement).
+# The event counts are exact; the joules scale with these assumptions, so read the bars as an
+# estimate of where the energy goes and of its order of magnitude, not as a measurement.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -93,11 +106,17 @@ for k, (cond, row) in enumerate(summary.iterrows()):
 axes[0].set_xticks(x, list(kinds.values()), fontsize=9)
 axes[0].set(yscale="log", ylabel="energy per game (J)", title="where a game's energy goes")
 axes[0].legend()
-axes[1].bar(summary.index, summary.chip_power_W * 1e3, color=[CONDITION_COLOURS[c] for c in summary.index])
-axes[1].axhline(1.0, ls=":", color="k", label="1 mW (the paper: sub-milliwatt)")
-axes[1].set(ylabel="chip dynamic power (mW)", title="chip power while playing")
-axes[1].legend()
-fig.suptitle(f"Energy estimates from event counts; the per-event energies are UNVERIFIED placeholders\n"
-             f"(fidelity 'paper', run 0's final readouts, {replays} replayed game(s) per condition)")
+bars = axes[1].bar(summary.index, summary.chip_power_W * 1e3, color=[CONDITION_COLOURS[c] for c in summary.index])
+axes[1].bar_label(bars, [f"{w * 1e6:.0f} µW" for w in summary.chip_power_W], padding=3)
+axes[1].axhline(1.0, ls=":", color="k", label="1 mW (the paper states sub-milliwatt operation)")
+axes[1].set(ylabel="chip dynamic power (mW)", title="chip power while playing", ylim=(0, 1.15))
+axes[1].legend(loc="center right")
+assumed = (f"Assumed energies: chip (DYNAP-SE, values recalled for Moradi et al. 2018) {chip_e.spike_J * 1e9:g} nJ "
+           f"per spike, {chip_e.broadcast_J * 1e9:g} nJ per broadcast, {chip_e.pulse_J * 1e9:g} nJ per synaptic pulse, "
+           f"{chip_e.route_J * 1e9:g} nJ per routed event,\nstatic power {chip_e.static_W:g} W (unknown, left out); "
+           f"host CPU {host_mac_J * 1e9:g} nJ per multiply-add (order of magnitude). Event counts are exact.")
+fig.text(0.5, -0.01, assumed, ha="center", va="top", fontsize=9, color="0.25")
+fig.suptitle(f"Energy per game estimated from counted events\n(fidelity 'paper', run 0's final readouts, "
+             f"{replays} replayed game{'s' * (replays != 1)} per condition)")
 save(fig, "06_energy", OUT)
 summary.to_csv(OUT / "06_energy.csv")

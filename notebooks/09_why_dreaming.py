@@ -59,6 +59,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 import pandas as pd
 
 from neurodream import analysis
@@ -68,7 +69,7 @@ from neurodream import stats
 from neurodream import why_dreaming as wd
 from neurodream.study_cache import cached_call
 from neurodream.outputs import notebook_outputs
-from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, category_colours, legend_outside, save, use_style
+from neurodream.plotting import CONDITION_COLOURS, NO_DREAMS_COLOUR, category_colours, save, swarm_offsets, use_style
 from neurodream.sweep import run_settings, run_study
 from neurodream.training import TrainConfig, load_run
 
@@ -84,8 +85,9 @@ random_mean, _ = analysis.random_policy_return(20 if quick else 200)
 
 # %% [markdown]
 # ## Final return per arm, seed by seed
-# Final return: the mean return of a run's last 50 games. Each line joins one seed's runs across the
-# arms (the same network, chip, game and initial readout).
+# Final return: the mean return of a run's last 50 games. Each arm has one run per seed, and a seed
+# gives every arm the same network, chip, game and initial readout, so the arms can be compared seed
+# by seed (the figure after the tests below).
 
 # %%
 final = analysis.final_performance(table.rename(columns={"arm": "setting"})).rename(columns={"setting": "arm"})
@@ -99,27 +101,6 @@ def arm_label(arm: str) -> str:
     """The arm's name in words, for legends and axes (the tables and CSVs keep the names)."""
     return arm.replace("double_lr", "double learning rate").replace("_", " ")
 
-
-fig, ax = plt.subplots(figsize=(11, 4.8))
-x = np.arange(len(arms))
-# each seed keeps one small horizontal offset in every arm, so that tied runs (e.g. at -2) stay visible
-# and the line joining a seed's runs passes through its own dots
-jitter = dict(zip(per_seed.index, np.linspace(-0.12, 0.12, len(per_seed)) if len(per_seed) > 1 else [0.0]))
-for seed, row in per_seed.iterrows():
-    ax.plot(x + jitter[seed], row.values, color="0.85", lw=0.8, zorder=1)
-for k, arm in enumerate(arms):
-    ax.scatter(k + per_seed.index.map(jitter).to_numpy(), per_seed[arm], color=colours[arm], zorder=2, s=22)
-    ax.errorbar(k + 0.25, per_seed[arm].mean(), yerr=per_seed[arm].std(ddof=1), fmt="D", color="k", mfc="white",
-                mec="k", mew=1.3, ms=6, capsize=3, zorder=3)
-ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.axhline(0.36, ls="--", color=CONDITION_COLOURS["dreaming"], lw=1, label="published dreaming (+0.36)")
-ax.axhline(-0.24, ls="--", color=CONDITION_COLOURS["baseline"], lw=1, label="published baseline (−0.24)")
-ax.set_xticks(x, [textwrap.fill(arm_label(a), 12) for a in arms])
-ax.set(ylabel="final return\n(mean of the last 50 games)",
-       title=f"Final return per arm: dots are runs, light grey lines join a seed's runs, white diamonds mean ± SD "
-             f"({seeds} seeds)")
-legend_outside(fig)
-save(fig, "09_arms_final", OUT)
 
 # %% [markdown]
 # ## First the omnibus test, then the pairs
@@ -172,17 +153,79 @@ if WHERE.readme:  # the committed parameters only
         f"chi² = {omni['statistic']:.1f} ({omni['df']} df), p = {omni['p']:.2g}.\n\n"
         + analysis.markdown_table(table_md.reset_index()))
 
+# %% [markdown]
+# The figure: (a) the final return of every run, one dot per run (runs with the same value stand side
+# by side, e.g. the runs at −2), with the arm's mean ± SD over its runs (white diamond and bar), the
+# random policy's return (dotted) and the published final values (dashed). (b) The effect sizes: each arm's final return minus the baseline's, seed by seed,
+# as the mean difference with its 95 % t-interval, and on how many seeds the arm ended higher; an
+# interval that crosses zero leaves the sign of the difference open. These are the pairwise numbers of
+# the table above, read after the omnibus test (its p in the panel's title).
+
+# %%
+vs_baseline = paired[paired.against == "baseline"].set_index("arm")
+fig, (ax, ax_d) = plt.subplots(2, 1, figsize=(11, 7.6), sharex=True, height_ratios=(3, 2))
+x = np.arange(len(arms))
+for k, arm in enumerate(arms):
+    y = per_seed[arm].dropna().to_numpy()
+    ax.scatter(k - 0.08 + swarm_offsets(y, step=0.055, close=0.04, widest=0.2), y, color=colours[arm], s=24,
+               edgecolor="white", lw=0.5, zorder=2)
+    ax.errorbar(k + 0.25, y.mean(), yerr=y.std(ddof=1) if y.size > 1 else 0, fmt="D", color="k", mfc="white",
+                mec="k", mew=1.3, ms=6, capsize=3, zorder=3)
+ax.axhline(random_mean, ls=":", color="k", lw=1.2)
+for cond in ("dreaming", "baseline"):
+    ax.axhline(analysis.PUBLISHED[("final_mean", cond)], ls="--", color=CONDITION_COLOURS[cond], lw=1)
+ax.set(ylabel=f"final return per run\n(mean of its last {analysis.FINAL_GAMES} games)",
+       title="(a) every run, and each arm's mean ± SD")
+for k, arm in enumerate(arms):
+    if arm not in vs_baseline.index:
+        ax_d.annotate("reference", (k, 0), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=9,
+                      color="0.3")
+        continue
+    r = vs_baseline.loc[arm]
+    ax_d.errorbar(k, r.mean_difference, yerr=[[r.mean_difference - r.ci95_low], [r.ci95_high - r.mean_difference]],
+                  fmt="o", color=colours[arm], ms=7, capsize=4, lw=1.6)
+    ax_d.annotate(f"{r.seeds_arm_higher}/{r.seeds}\nhigher", (k, r.ci95_high), xytext=(0, 4),
+                  textcoords="offset points", ha="center", va="bottom", fontsize=8, color="0.3")
+ax_d.axhline(0, color="k", lw=0.8)
+ax_d.set_ylim(top=ax_d.get_ylim()[1] + 0.35)  # room for the counts above the intervals
+ax_d.set(ylabel="arm minus baseline,\nseed by seed (mean, 95 % CI)",
+         title=f"(b) difference from the baseline: mean and 95 % t-interval over {len(per_seed)} paired seeds "
+               f"(Friedman across arms: p = {omni['p']:.2g})")
+ax_d.set_xticks(x, [textwrap.fill(arm_label(a), 12) for a in arms])
+handles = [Line2D([], [], color="0.45", marker="o", ls="none", ms=5),
+           Line2D([], [], color="k", marker="D", mfc="white", ms=6),
+           Line2D([], [], ls=":", color="k", lw=1.2),
+           Line2D([], [], ls="--", color=CONDITION_COLOURS["dreaming"], lw=1),
+           Line2D([], [], ls="--", color=CONDITION_COLOURS["baseline"], lw=1)]
+labels = ["one run (a; colour: arm)", "mean ± SD over the runs (a)", f"random policy ({random_mean:+.2f})",
+          f"published dreaming ({analysis.PUBLISHED[('final_mean', 'dreaming')]:+.2f})",
+          f"published baseline ({analysis.PUBLISHED[('final_mean', 'baseline')]:+.2f})"]
+fig.legend(handles, labels, loc="outside lower center", ncols=3)
+fig.suptitle(f"Final return per arm, {len(per_seed)} paired seeds")
+save(fig, "09_arms_final", OUT)
+
+# %% [markdown]
+# The arms' mean learning curves (over their seeds), in two panels: (a) the arms that play in the
+# baseline's setup (one window per read), (b) those in the dreaming setup (the agent's and the world
+# model's windows per read). Each panel repeats the other setup's main arm as a thin dashed line for
+# comparison; the dotted line is the random policy's return.
+
 # %%
 bands = analysis.curve_bands(curves)
-fig, ax = plt.subplots(figsize=(10, 5))
-for arm in arms:
-    b = bands[bands.setting == arm]
-    ax.plot(b.game, b["mean"], color=colours[arm], lw=2.5 if arm in ("baseline", "dreaming") else 1.3,
-            label=arm_label(arm))
-ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.set(xlabel="real games played", ylabel="mean return per game\n(50-game blocks, smoothed; mean over seeds)",
-       title="Learning curves of the arms")
-legend_outside(fig, ncols=3)
+fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
+for letter, ax, setup, other in zip("ab", axes, ("baseline", "dreaming"), ("dreaming", "baseline")):
+    for arm in [a for a in arms if wd.ARMS[a]["condition"] == setup]:
+        b = bands[bands.setting == arm]
+        ax.plot(b.game, b["mean"], color=colours[arm], lw=2.5 if arm == setup else 1.5,
+                label=f"{arm_label(arm)} ({int(b.runs.max()) if len(b) else 0} runs)")
+    b = bands[bands.setting == other]
+    ax.plot(b.game, b["mean"], color=colours[other], lw=1.2, ls=(0, (4, 2)), label=f"{other} (for comparison)")
+    ax.axhline(random_mean, ls=":", color="k", lw=1.2, label=f"random policy ({random_mean:+.2f})")
+    ax.legend(loc="lower right", fontsize=8.5)
+    ax.set(xlabel="real games played", title=f"({letter}) arms in the {setup} setup")
+axes[0].set_ylabel("mean return per game\n(50-game blocks, smoothed; mean over seeds)")
+axes[1].tick_params(labelleft=True)
+fig.suptitle("Learning curves of the arms")
 save(fig, "09_arms_learning", OUT)
 
 # %% [markdown]
@@ -191,7 +234,9 @@ save(fig, "09_arms_learning", OUT)
 # learning game, the real game's gradient and Adam step, then the dream's. If a dream's content
 # carries no signal but its step replays Adam's momentum, the dream's gradient is small beside the
 # real one while its step is about as long as the real step and points along it (projection near
-# 1: the dream repeats the real step). Computed once and cached in `data/studies/`.
+# 1: the dream repeats the real step). Computed once and cached in `data/studies/`. In the figure,
+# each bar counts learning games; (a) leaves out the games whose real gradient is zero (the ratio is
+# undefined there), and its axis is logarithmic because the ratio spans several orders of magnitude.
 
 # %%
 replay_cfg = TrainConfig(condition="dreaming", seed=0, games=300)
@@ -208,15 +253,18 @@ replay_summary.round(3)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
 ratio = replay.grad_ratio.replace(np.inf, np.nan).dropna()
 ratio = ratio[ratio > 0]
-ax1.hist(ratio, bins=np.logspace(np.log10(ratio.min()), np.log10(ratio.max()), 30), color=CONDITION_COLOURS["dreaming"])
+# geomspace keeps the smallest and largest ratios inside the first and last bins
+ax1.hist(ratio, bins=np.geomspace(ratio.min(), ratio.max(), 30), color=CONDITION_COLOURS["dreaming"], edgecolor="none")
 ax1.axvline(1.0, color="k", ls=":", lw=1)
 ax1.set(xscale="log", xlabel="dream's gradient norm / real game's (log scale;\n1 = as large as the real one)",
-        ylabel="learning games", title="(a) what the dream adds")
-ax2.hist(replay.projection.dropna(), bins=30, color=CONDITION_COLOURS["dreaming"])
+        ylabel="learning games", title=f"(a) what the dream adds ({len(ratio)} games)")
+ax2.hist(replay.projection.dropna(), bins=30, color=CONDITION_COLOURS["dreaming"], edgecolor="none")
 ax2.axvline(1.0, color="k", ls=":", lw=1)
 ax2.set(xlabel="dream's Adam step projected on the real step\n(1 = the real step repeated)",
-        ylabel="learning games", title="(b) what the optimiser does with it")
-fig.suptitle(f"One dreaming run (seed 0), games {replay.game.min()}–{replay.game.max()}")
+        ylabel="learning games", title=f"(b) what the optimiser does with it ({replay.projection.notna().sum()} games)")
+for a in (ax1, ax2):  # the x axis a little below zero, so that bars of one game stay visible above it
+    a.spines.bottom.set_position(("outward", 3))
+fig.suptitle(f"One dreaming run (seed 0): its {len(replay)} learning games, {replay.game.min()}–{replay.game.max()}")
 save(fig, "09_adam_step_replay", OUT)
 
 # %% [markdown]
@@ -260,17 +308,30 @@ if WHERE.readme:
                                     f"{components['share_ci_low']:.2f}–{components['share_ci_high']:.2f}; "
                                     f"{components['groups']} draws × {components['runs_per_group']} readout seeds).")
 
+# %% [markdown]
+# The figure: each column is one network draw on the same chip (ordered by its mean), each dot one
+# readout seed's run of the baseline (runs with the same value side by side), the black diamond and
+# bar the draw's mean ± SD. The columns differ although the condition is the same in all of them:
+# that spread between networks is what the paper's design mistakes for a difference between
+# conditions.
+
 # %%
-fig, ax = plt.subplots(figsize=(8, 4.2))
+fig, ax = plt.subplots(figsize=(8.5, 4.6))
 order = design_final.groupby("setting").final_return.mean().sort_values().index
 for k, label in enumerate(order):
-    y = design_final[design_final.setting == label].final_return
-    ax.scatter(np.full(y.size, k), y, color=CONDITION_COLOURS["baseline"], s=20)
-    ax.errorbar(k + 0.15, y.mean(), yerr=y.std(ddof=1), fmt="D", color="k", ms=5, capsize=3)
+    y = design_final[design_final.setting == label].final_return.to_numpy()
+    ax.scatter(k - 0.05 + swarm_offsets(y, step=0.05, close=0.04, widest=0.15), y, color=CONDITION_COLOURS["baseline"],
+               s=22, edgecolor="white", lw=0.5, zorder=2)
+    ax.errorbar(k + 0.22, y.mean(), yerr=y.std(ddof=1) if y.size > 1 else 0, fmt="D", color="k", ms=5, capsize=3)
+ax.axhline(random_mean, ls=":", color="k", lw=1.2)
 ax.set_xticks(range(len(order)), order)
-ax.set(ylabel="final return\n(mean of the last 50 games)",
-       title=f"Baseline on {len(order)} network draws, {seeds} readout seeds each: "
-             f"{components['share_between']:.0%} of the variance between networks")
+ax.set(xlabel="network draw (connectivity), one chip", ylabel="final return per run\n(mean of its last 50 games)",
+       title=f"The baseline on {len(order)} network draws, {seeds} readout seeds each\n"
+             f"{components['share_between']:.0%} of the variance lies between networks")
+handles = [Line2D([], [], color=CONDITION_COLOURS["baseline"], marker="o", ls="none", ms=5),
+           Line2D([], [], color="k", marker="D", ms=5), Line2D([], [], ls=":", color="k", lw=1.2)]
+fig.legend(handles, ["one run (readout seed)", "mean ± SD of the draw's runs", f"random policy ({random_mean:+.2f})"],
+           loc="outside lower center", ncols=3)
 save(fig, "09_paper_design", OUT)
 
 # %% [markdown]

@@ -167,3 +167,25 @@ def test_simple_variant_names_stay_as_they_were():
     assert outputs.variant_name({"jitter_ms": 0.5}) == "jitter_ms-0.5"
     # a lossy one keeps its readable part, and a hash follows
     assert re.fullmatch(r"seeds-1_[0-9a-f]{10}", outputs.variant_name({"seeds": -1}))
+
+
+@pytest.mark.parametrize("name, value, ok", [
+    ("fi_tau_bias", [1, 150], True), ("fi_tau_bias", [0, 0], True), ("fi_tau_bias", [7, 255], True),
+    ("fi_tau_bias", [8, 0], False), ("fi_tau_bias", [1, 256], False), ("fi_tau_bias", [1, -1], False),
+    ("fi_tau_bias", [1, 150, 2], False), ("fi_tau_bias", [1.0, 150], False),
+    ("agent_pulse_bias", [5, 60], True), ("agent_pulse_bias", [5], False),
+    ("dream_steps_values", [0, 25], True), ("dream_steps_values", [-1, 50], False),
+    ("dream_steps_values", [], False), ("dreams_per_game_values", [0], False),
+    ("dreams_per_game_values", [1, 2], True), ("fi_mismatch_cv", 1.5, False), ("fi_dc_coarse", 8, False),
+])
+def test_the_teaching_knobs_of_notebooks_01_and_08_take_only_what_the_chip_and_the_schedule_allow(
+        name, value, ok):
+    # a bias code is one [coarse, fine] pair (coarse 0-7, fine 0-255), tested as a whole
+    source = next(outputs.NOTEBOOKS.glob("01_*.py" if not name.startswith("dream") else "08_*.py"))
+    defaults = outputs.parameters_cell(source)
+    params = {**defaults, name: value}
+    if ok:
+        outputs.check_parameter_values(params, defaults)
+    else:
+        with pytest.raises(ValueError, match=re.escape(f"parameter {name} = {value!r}")):
+            outputs.check_parameter_values(params, defaults)

@@ -106,22 +106,6 @@ def test_the_module_examples_hold():
     assert doctest.testmod(outputs).failed == 0
 
 
-def test_every_readme_block_is_written_by_exactly_one_notebook():
-    # a block no notebook writes stays empty (or stale) for ever; a key without markers is lost
-    import re
-
-    root = outputs.ROOT
-    keys = re.findall(r"<!-- (\w+):start -->", (root / "README.md").read_text())
-    writers = {}
-    for nb in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
-        for key in re.findall(r"replace_readme_block\(WHERE\.readme, \"(\w+)\"", nb.read_text()):
-            writers.setdefault(key, []).append(nb.name)
-        if "write_summary(" in nb.read_text():  # analysis.write_summary writes the "summary" block
-            writers.setdefault("summary", []).append(nb.name)
-    assert sorted(keys) == sorted(writers), (keys, writers)
-    assert all(len(w) == 1 for w in writers.values()), writers
-
-
 def test_the_code_map_lists_every_module():
     # docs/code_map.md tells a newcomer where a change belongs: it must not fall behind the package
     root = outputs.ROOT

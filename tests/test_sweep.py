@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import pytest
 
+from neurodream import lifeline
 from neurodream import sweep as sw
 from neurodream.__main__ import parse_seeds
 from neurodream.run_digest import sealed_text
@@ -328,13 +329,7 @@ sw.sweep(configs, sys.argv[1], n_jobs=2, progress=False)
 """
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(") ", 1)[-1][0] != "Z"
-    except FileNotFoundError:
-        return False
+_alive = lifeline.alive  # whether a process runs (a zombie does not)
 
 
 def _workers_of(pid: int) -> list[int]:
