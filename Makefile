@@ -22,6 +22,8 @@ EXECUTED := $(patsubst notebooks/%.py,$(EXEC_DIR)/%.ipynb,$(NOTEBOOKS))
 BLAS_KERNEL := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo Haswell)
 ifneq ($(BLAS_KERNEL),)
 export OPENBLAS_CORETYPE ?= $(BLAS_KERNEL)
+# and NumPy's AVX2 loops for its math functions on every such CPU, AVX-512 ones included
+export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 endif
 
 .DELETE_ON_ERROR:

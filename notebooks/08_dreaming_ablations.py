@@ -127,6 +127,11 @@ for name, group in (("length", length), ("count", count), ("world_model", model)
 
 # %% [markdown]
 # ## Real games needed to reach each return level (per run, Kaplan–Meier median), final performance, wall time per run
+#
+# The wall time is what each run logged, so it says how busy the machine was as much as what a run
+# costs: the runs of "4 dreams per game" and "corrected, action activity 1000" were recomputed on
+# 7 Dec 2026 at the lowest priority, behind other work on the same 2 cores, and took several times
+# their cost on an idle machine (notebook 05's cost figure and `make bench` measure it idle).
 
 # %%
 order = ["baseline", *dict.fromkeys([*length, *count, *model])]

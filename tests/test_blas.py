@@ -26,18 +26,45 @@ def _fresh_python(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_pin_leaves_a_choice_made_outside_alone():
-    env = {blas.ENV: "Zen"}
-    assert blas.pin(env) == "Zen" and env == {blas.ENV: "Zen"}
+def test_pin_leaves_a_choice_made_outside_alone(monkeypatch):
+    monkeypatch.setattr(blas, "cpu_supports_pin", lambda: True)
+    env = {blas.ENV: "Zen", blas.NUMPY_ENV: "AVX512_SPR"}
+    assert blas.pin(env) == "Zen" and env == {blas.ENV: "Zen", blas.NUMPY_ENV: "AVX512_SPR"}
+    env = {blas.ENV: " ", blas.NUMPY_ENV: ""}  # empty: no choice
+    blas.pin(env)
+    assert env == {blas.ENV: blas.PINNED_KERNEL, blas.NUMPY_ENV: blas.NUMPY_DISABLED}
 
 
 def test_pin_sets_the_kernel_only_where_the_cpu_runs_it(monkeypatch):
     monkeypatch.setattr(blas, "cpu_supports_pin", lambda: True)
     env = {}
-    assert blas.pin(env) == blas.PINNED_KERNEL and env == {blas.ENV: blas.PINNED_KERNEL}
+    assert blas.pin(env) == blas.PINNED_KERNEL
+    assert env == {blas.ENV: blas.PINNED_KERNEL, blas.NUMPY_ENV: blas.NUMPY_DISABLED}
     monkeypatch.setattr(blas, "cpu_supports_pin", lambda: False)
     env = {}
     assert blas.pin(env) is None and env == {}
+
+
+def test_a_fresh_process_that_imports_neurodream_first_runs_numpys_avx2_loops():
+    # on a CPU with AVX-512 NumPy would pick its X86_V4 loops, whose exp/log/tanh differ in the last
+    # bit; pinned, every CPU with AVX2 and FMA runs the X86_V3 ones (or, without AVX2, fewer)
+    if not blas.cpu_supports_pin():
+        pytest.skip("this CPU cannot run the pinned kernels")
+    env_free = "import os; os.environ.pop('NPY_DISABLE_CPU_FEATURES', None); "
+    out = _fresh_python(env_free + "import neurodream, numpy, os; from neurodream import blas; "
+                        "print(blas.numpy_loops(), os.environ['NPY_DISABLE_CPU_FEATURES'], blas.kernel_note())")
+    assert out == f"X86_V3 {blas.NUMPY_DISABLED} None"
+
+
+def test_numpys_dispatch_changes_the_last_bits_of_its_math_functions():
+    # why the pin matters: the same tanh on the same machine, AVX2 loops against the baseline ones
+    if blas.numpy_loops() != "X86_V3":
+        pytest.skip("NumPy runs no AVX2 loops here")
+    code = ("import numpy as np, hashlib; x = np.random.default_rng(0).normal(0, 3, 10**6); "
+            "print(hashlib.sha256(np.tanh(x).tobytes()).hexdigest())")
+    avx2 = _fresh_python(code)
+    baseline = _fresh_python(f"import os; os.environ['{blas.NUMPY_ENV}'] = 'X86_V3'; " + code)
+    assert avx2 != baseline
 
 
 @pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86-64 kernels")
