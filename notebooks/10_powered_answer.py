@@ -56,6 +56,13 @@ from neurodream.sweep import cached, data_dir, load_configs, run_settings, sweep
 from neurodream.training import run_path
 
 use_style()
+
+
+def runs(n: int) -> str:
+    """ "1 run", "2 runs": a label's count."""
+    return f"{n} run" + ("" if n == 1 else "s")
+
+
 WHERE = notebook_outputs("10_powered_answer", globals())
 OUT = WHERE.figures
 games = powered.GAMES
@@ -116,7 +123,7 @@ for k, arm in enumerate(arms):
         ax.errorbar(k + 0.38, y.mean(), yerr=[[y.mean() - lo], [hi - y.mean()]], fmt="D", color="k", mfc="white",
                     ms=6, capsize=3, zorder=3)
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
-ax.set_xticks(range(len(arms)), [f"{a.replace('_', ' ')}\n({(per_run.arm == a).sum()} runs)" for a in arms], fontsize=9)
+ax.set_xticks(range(len(arms)), [f"{a.replace('_', ' ')}\n({runs((per_run.arm == a).sum())})" for a in arms], fontsize=9)
 ax.set(ylabel="final return\n(mean of games 1950–1999)",
        title="Final return per run; diamonds: mean with 95 % t-interval" + (" (INTERIM)" if interim else ""))
 legend_outside(fig)
@@ -139,7 +146,7 @@ if len(table):
         mean = g.mean()
         ci = np.array([stats.mean_interval(v.to_numpy()) for _, v in g])
         lw = 2.4 if arm in ("baseline", "dreaming") else 1.3
-        ax.plot(mean.index, mean.values, color=colours[arm], lw=lw, label=f"{arm.replace('_', ' ')} ({b.seed.nunique()} runs)")
+        ax.plot(mean.index, mean.values, color=colours[arm], lw=lw, label=f"{arm.replace('_', ' ')} ({runs(b.seed.nunique())})")
         ax.fill_between(mean.index, ci[:, 0], ci[:, 1], color=colours[arm], alpha=0.15, lw=0)
 ax.axhline(random_mean, ls=":", color="k", label="random policy")
 ax.set(xlabel="real games played", ylabel="mean return per game\n(50-game blocks, mean over runs, 95 % band)",
