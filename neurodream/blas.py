@@ -68,10 +68,10 @@ def pin(environ=os.environ) -> str | None:
     :data:`NUMPY_DISABLED` in ``environ``, each unless it is set already (a choice made outside wins;
     an empty value is no choice and is replaced) or the CPU cannot run the pinned kernels; returns
     the OpenBLAS kernel family in effect (or None)."""
-    if cpu_supports_pin():
-        for name, value in ((ENV, PINNED_KERNEL), (NUMPY_ENV, NUMPY_DISABLED)):
-            if not environ.get(name, "").strip():
-                environ[name] = value
+    unset = [(name, value) for name, value in ((ENV, PINNED_KERNEL), (NUMPY_ENV, NUMPY_DISABLED))
+             if not environ.get(name, "").strip()]
+    if unset and cpu_supports_pin():  # the CPU is read only when there is something to set
+        environ.update(unset)
     return environ.get(ENV)
 
 

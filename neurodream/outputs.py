@@ -82,17 +82,25 @@ def _nonzero_int(value) -> bool:
 
 
 def _bias_code(value) -> bool:
-    """A DYNAP-SE1 bias code ``[coarse, fine]``: two whole numbers, coarse 0..7 and fine 0..255
-    (:func:`neurodream.chip.biases.check_code`). Its test takes the whole list, not each element."""
-    return (isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value)
-            and 0 <= value[0] <= 7 and 0 <= value[1] <= 255)
+    """A DYNAP-SE1 bias code ``[coarse, fine]`` as the chip's own check takes it
+    (:func:`neurodream.chip.biases.check_code`: whole numbers, coarse 0..7 and fine 0..255). Its test
+    takes the whole list, not each element."""
+    from .chip.biases import check_code  # here: importing the chip loads the emulator
+
+    if not (isinstance(value, (list, tuple)) and len(value) == 2):
+        return False
+    try:
+        check_code(*value)
+    except ValueError:
+        return False
+    return True
 
 
 _bias_code.whole_list = True
 
 
 def _coarse_level(value) -> bool:
-    return type(value) is int and 0 <= value <= 7
+    return _bias_code([value, 0])
 
 
 def _mismatch_cv(value) -> bool:

@@ -362,6 +362,15 @@ def estimate_cost(configs: Sequence[TrainConfig], walls: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(rows, columns=["run", "games", "seconds_per_game", "basis", "seconds"])
 
 
+def estimated_wall_s(configs: Sequence[TrainConfig], walls: pd.DataFrame, n_jobs: int) -> float:
+    """Estimated wall time (s) of running ``configs`` on ``n_jobs`` parallel jobs: their summed
+    :func:`estimate_cost` from ``walls`` (:func:`measured_speed`) over the jobs that run at once; 0
+    for no runs."""
+    if not configs:
+        return 0.0
+    return float(estimate_cost(configs, walls).seconds.sum()) / _workers(n_jobs, len(configs))
+
+
 def describe_cost(missing: Sequence[TrainConfig], asked: int, out_dir: Path | str, *, n_jobs: int = -1,
                   scheduler: str | None = None, dry_run: bool = False, speed_dir: Path | str | None = None) -> str:
     """What a sweep is about to compute: how many of the ``asked`` runs are missing in ``out_dir``,
@@ -579,8 +588,7 @@ def confirm_cost(missing: Sequence[TrainConfig], out_dir: Path | str, jobs: int,
     Returns the estimated wall time (s)."""
     if not missing:
         return 0.0
-    est = estimate_cost(missing, measured_speed(DATA if speed_dir is None else speed_dir))
-    wall = float(est.seconds.sum()) / _workers(jobs, len(missing))
+    wall = estimated_wall_s(missing, measured_speed(DATA if speed_dir is None else speed_dir), jobs)
     line = (f"neurodream: {len(missing)} runs to train into {out_dir}, estimated {wall / 60:.1f} min on "
             f"{_workers(jobs, len(missing))} parallel jobs")
     _to_terminal(line)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .sweep import ASK_ABOVE_S, DATA, _workers, cached, estimate_cost, grid, measured_speed
+from .sweep import ASK_ABOVE_S, DATA, cached, estimated_wall_s, grid, measured_speed
 from .training import TrainConfig
 
 JOBS = 2
@@ -77,7 +77,7 @@ def cost_table(changes=CHANGES, data=DATA, jobs: int = JOBS) -> pd.DataFrame:
     rows = []
     for change in changes:
         todo = missing_runs(change, data)
-        seconds = float(estimate_cost(todo, speed).seconds.sum()) / _workers(jobs, len(todo)) if todo else 0.0
+        seconds = estimated_wall_s(todo, speed, jobs)
         rows.append({"what": change.what, "command": allowed(change.command, seconds),
                      "runs_to_train": len(todo), "minutes": seconds / 60})
     return pd.DataFrame(rows)
