@@ -140,7 +140,7 @@ def test_an_interrupted_make_figures_leaves_no_kernel_and_no_worker(tmp_path, ho
         make.wait(timeout=60)
         gone = [kernel, *workers]
         assert _wait(lambda: not any(map(lifeline.alive, gone)), 30), \
-            f"alive after {how}: {[p for p in gone if lifeline.alive(p)]}"
+            f"alive after {how}: {[(p, _cmdline(p)) for p in gone if lifeline.alive(p)]}"
         # nothing else of it runs either (papermill, the recipe's shell)
         assert _wait(lambda: not [p for p in Path("/proc").glob("[0-9]*") if _runs_probe(p)], 30)
         _resumable(tmp_path)
@@ -152,6 +152,13 @@ def test_an_interrupted_make_figures_leaves_no_kernel_and_no_worker(tmp_path, ho
         _kill_all([p for p in (kernel, *workers) if p])
         for leftover in (executed, executed.with_suffix(".src.ipynb")):
             leftover.unlink(missing_ok=True)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+    except OSError:
+        return "?"
 
 
 def _runs_probe(proc: Path) -> bool:
