@@ -59,6 +59,13 @@ def end_with(pid: int) -> bool:
 
 
 def from_environment() -> bool:
-    """:func:`end_with` the process named by :data:`ENV`, when it is set to a process id."""
+    """:func:`end_with` the process named by :data:`ENV`, when it is set to a process id. A process
+    that starts after that one has ended (a sweep worker that a dying kernel replaced after make was
+    interrupted) is an orphan of the interrupt: it ends at once."""
     value = os.environ.get(ENV, "")
-    return value.isdigit() and end_with(int(value))
+    if not value.isdigit():
+        return False
+    pid = int(value)
+    if 1 < pid != os.getpid() and not alive(pid):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return end_with(pid)

@@ -181,6 +181,10 @@ def test_the_lifeline_ends_a_process_when_the_watched_one_ends(tmp_path):
     finally:
         parent.kill()
         child.kill()
-    # an id that names no running process (left over in the environment) is not watched
+    # a process started after the watched one ended (a worker a dying kernel replaced) ends at once
+    orphan = subprocess.run([sys.executable, "-c", "import neurodream, time; time.sleep(60)"],
+                            env={**os.environ, lifeline.ENV: str(parent.pid)}, timeout=60)
+    assert orphan.returncode == -signal.SIGKILL
+    # asked directly, an id that names no running process is not watched
     assert not lifeline.end_with(parent.pid)
     assert not lifeline.end_with(os.getpid())
