@@ -52,10 +52,24 @@ def end_with(pid: int) -> bool:
     def watch():
         while alive(pid):
             time.sleep(POLL_S)
-        os.kill(os.getpid(), signal.SIGKILL)
+        end_now()
 
     threading.Thread(target=watch, name=f"end-with-{pid}", daemon=True).start()
     return True
+
+
+def end_now() -> None:
+    """End this process and its child processes (a kernel's sweep workers and resource trackers,
+    which would otherwise outlive it), with SIGKILL."""
+    me = os.getpid()
+    for proc in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{proc}/stat") as f:
+                if proc.isdigit() and int(f.read().rsplit(") ", 1)[-1].split()[1]) == me:
+                    os.kill(int(proc), signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            continue
+    os.kill(me, signal.SIGKILL)
 
 
 def from_environment() -> bool:
@@ -67,5 +81,5 @@ def from_environment() -> bool:
         return False
     pid = int(value)
     if 1 < pid != os.getpid() and not alive(pid):
-        os.kill(os.getpid(), signal.SIGKILL)
+        end_now()
     return end_with(pid)
